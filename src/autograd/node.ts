@@ -1,0 +1,50 @@
+import type { DType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Attributes a primitive records for its backward rule. */
+export interface OpAttrs {
+  dim?: number;
+  dims?: readonly number[];
+  shape?: readonly number[];
+  perm?: readonly number[];
+  start?: number;
+  step?: number;
+  param0?: number;
+  param1?: number;
+  index?: Tensor;
+  cond?: Tensor;
+  sizes?: readonly number[];
+  pads?: readonly number[];
+}
+
+/**
+ * Where a gradient flows next: the node that produced a non-leaf input, the leaf tensor itself
+ * (whose `.grad` accumulates), or null for inputs that do not require grad.
+ */
+export type Edge = GradNode | Tensor | null;
+
+/**
+ * One recorded application of a primitive. A node keeps its inputs' producers (not the input
+ * tensors, so intermediate activations are freed unless a rule saved them), the tensors its rule
+ * needs, and the shapes and dtypes its input gradients must have.
+ */
+export class GradNode {
+  /** Set by `retainGrad()` on the output tensor, so backward fills its `.grad`. */
+  retained: Tensor | null = null;
+  /** Set once backward has released the saved tensors (without `retainGraph`). */
+  freed = false;
+
+  constructor(
+    readonly op: string,
+    readonly next: readonly Edge[],
+    public saved: Tensor[],
+    readonly attrs: OpAttrs,
+    readonly inputShapes: readonly (readonly number[])[],
+    readonly inputDtypes: readonly DType[],
+  ) {}
+
+  /** Human-readable name, as PyTorch's `grad_fn=<AddBackward0>`. */
+  get name(): string {
+    return `${this.op[0]!.toUpperCase()}${this.op.slice(1)}Backward`;
+  }
+}

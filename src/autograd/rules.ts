@@ -1,0 +1,220 @@
+import { zeros } from '../ops/creation.js';
+import { cast, unary, where } from '../ops/elementwise.js';
+import { unslice } from '../ops/views.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { GradNode } from './node.js';
+
+/** A derivative rule: the gradients of a primitive's inputs given its output's gradient `g`. */
+export type Rule = (g: Tensor, node: GradNode) => (Tensor | null)[];
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** Saved tensors of a node: inputs first, then the output, as each primitive records them. */
+function saved(node: GradNode, i: number): Tensor {
+  return node.saved[i]!;
+}
+
+/** A primitive's parameter (a slope, bound or exponent recorded with it). */
+function param(node: GradNode, which: 0 | 1): number {
+  return (which === 0 ? node.attrs.param0 : node.attrs.param1) ?? 0;
+}
+
+/**
+ * The derivative rules, one per primitive, written with tensor ops so that `createGraph`
+ * records them for higher-order gradients. Unary primitives save [input, output]; binary
+ * ones save [a, b] (and the output for div and pow).
+ */
+export const RULES: Record<string, Rule> = {
+  // Copies and views
+  cast: (g) => [g],
+  clone: (g) => [g],
+  reshape: (g, n) => [g.reshape(n.inputShapes[0]!)],
+  permute: (g, n) => {
+    const perm = n.attrs.perm!;
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    return [g.permute(inverse)];
+  },
+  expand: (g) => [g],
+  slice: (g, n) => [unslice(g, n.inputShapes[0]!, n.attrs.dim!, n.attrs.start!, n.attrs.step!)],
+  unslice: (g, n) => {
+    const { dim, start, step } = n.attrs as { dim: number; start: number; step: number };
+    const length = n.inputShapes[0][dim]!;
+    return [g.slice(dim, start, start + (length - 1) * step + 1, step)];
+  },
+  cat: (g, n) => g.split(n.attrs.sizes!, n.attrs.dim!),
+  pad: (g, n) => {
+    const before = n.attrs.pads!;
+    let out = g;
+    n.inputShapes[0]!.forEach((size, d) => {
+      out = out.narrow(d, before[d]!, size);
+    });
+    return [out];
+  },
+
+  // Unary
+  neg: (g) => [g.neg()],
+  abs: (g, n) => [g.mul(saved(n, 0).sign())],
+  exp: (g, n) => [g.mul(saved(n, 1))],
+  log: (g, n) => [g.div(saved(n, 0))],
+  sqrt: (g, n) => [g.div(saved(n, 1).mul(2))],
+  rsqrt: (g, n) => [g.mul(saved(n, 1).pow(3)).mul(-0.5)],
+  sin: (g, n) => [g.mul(saved(n, 0).cos())],
+  cos: (g, n) => [g.mul(saved(n, 0).sin()).neg()],
+  sign: (g) => [g.mul(0)],
+  floor: (g) => [g.mul(0)],
+  ceil: (g) => [g.mul(0)],
+  round: (g) => [g.mul(0)],
+  erf: (g, n) => [
+    g.mul(
+      saved(n, 0)
+        .square()
+        .neg()
+        .exp()
+        .mul(2 / Math.sqrt(Math.PI)),
+    ),
+  ],
+  relu: (g, n) => [g.mul(unary('step', saved(n, 1), 0))],
+  sigmoid: (g, n) => {
+    const y = saved(n, 1);
+    return [g.mul(y.mul(y.neg().add(1)))];
+  },
+  tanh: (g, n) => [g.mul(saved(n, 1).square().neg().add(1))],
+  softplus: (g, n) => {
+    const [beta, threshold] = [param(n, 0), param(n, 1)];
+    const bx = saved(n, 0).mul(beta);
+    return [g.mul(where(bx.gt(threshold), 1, bx.sigmoid()))];
+  },
+  leakyRelu: (g, n) => {
+    const slope = param(n, 0);
+    return [g.mul(unary('scale', unary('step', saved(n, 0), 0), 1 - slope, slope))];
+  },
+  elu: (g, n) => {
+    const alpha = param(n, 0);
+    return [g.mul(where(saved(n, 0).gt(0), 1, saved(n, 1).add(alpha)))];
+  },
+  gelu: (g, n) => {
+    const x = saved(n, 0);
+    const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
+    const pdf = x.square().mul(-0.5).exp().mul(INV_SQRT_2PI);
+    return [g.mul(cdf.add(x.mul(pdf)))];
+  },
+  geluTanh: (g, n) => {
+    const x = saved(n, 0);
+    const kappa = 0.044715;
+    const inner = x.add(x.pow(3).mul(kappa)).mul(SQRT_2_OVER_PI).tanh();
+    const left = inner.add(1).mul(0.5);
+    const right = x
+      .mul(0.5)
+      .mul(inner.square().neg().add(1))
+      .mul(
+        x
+          .square()
+          .mul(3 * kappa)
+          .add(1)
+          .mul(SQRT_2_OVER_PI),
+      );
+    return [g.mul(left.add(right))];
+  },
+  clamp: (g, n) => {
+    const x = saved(n, 0);
+    return [where(x.ge(param(n, 0)).logicalAnd(x.le(param(n, 1))), g, 0)];
+  },
+  log1p: (g, n) => [g.div(saved(n, 0).add(1))],
+  expm1: (g, n) => [g.mul(saved(n, 1).add(1))],
+  reciprocal: (g, n) => [g.mul(saved(n, 1).square()).neg()],
+  square: (g, n) => [g.mul(saved(n, 0)).mul(2)],
+  powScalar: (g, n) => {
+    const p = param(n, 0);
+    return [
+      p === 0
+        ? g.mul(0)
+        : g.mul(
+            saved(n, 0)
+              .pow(p - 1)
+              .mul(p),
+          ),
+    ];
+  },
+  scale: (g, n) => [g.mul(param(n, 0))],
+
+  // Binary (broadcast gradients are summed back to the input shapes by the engine)
+  add: (g) => [g, g],
+  sub: (g) => [g, g.neg()],
+  mul: (g, n) => [g.mul(saved(n, 1)), g.mul(saved(n, 0))],
+  div: (g, n) => {
+    const b = saved(n, 1);
+    return [g.div(b), g.mul(saved(n, 2)).div(b).neg()];
+  },
+  pow: (g, n) => {
+    const [a, b, out] = [saved(n, 0), saved(n, 1), saved(n, 2)];
+    const da = where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1))));
+    const db = where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log()));
+    return [da, db];
+  },
+  maximum: (g, n) => {
+    const [a, b] = [saved(n, 0), saved(n, 1)];
+    const half = g.mul(0.5);
+    return [where(a.eq(b), half, where(a.gt(b), g, 0)), where(a.eq(b), half, where(a.lt(b), g, 0))];
+  },
+  minimum: (g, n) => {
+    const [a, b] = [saved(n, 0), saved(n, 1)];
+    const half = g.mul(0.5);
+    return [where(a.eq(b), half, where(a.lt(b), g, 0)), where(a.eq(b), half, where(a.gt(b), g, 0))];
+  },
+  where: (g, n) => {
+    const cond = n.attrs.cond!;
+    return [where(cond, g, 0), where(cond, 0, g)];
+  },
+
+  // Reductions (g arrives in the keepDim shape)
+  sum: (g, n) => [g.expand(n.inputShapes[0]!)],
+  amax: (g, n) => {
+    const [x, out] = [saved(n, 0), saved(n, 1)];
+    const mask = cast(x.eq(out), g.dtype);
+    return [g.mul(mask).div(mask.sum(n.attrs.dims!, true))];
+  },
+  softmax: (g, n) => {
+    const y = saved(n, 0);
+    return [y.mul(g.sub(g.mul(y).sum(n.attrs.dim!, true)))];
+  },
+  logSoftmax: (g, n) => {
+    const y = saved(n, 0);
+    return [g.sub(y.exp().mul(g.sum(n.attrs.dim!, true)))];
+  },
+
+  // Linear algebra
+  matmul: (g, n) => {
+    const [a, b] = [saved(n, 0), saved(n, 1)];
+    return [g.matmul(b.transpose(-1, -2)), a.transpose(-1, -2).matmul(g)];
+  },
+
+  // Indexing
+  gather: (g, n) => [
+    zeros(n.attrs.shape!, { dtype: g.dtype }).scatterAdd(n.attrs.dim!, n.attrs.index!, g),
+  ],
+  scatterAdd: (g, n) => [g, g.gather(n.attrs.dim!, n.attrs.index!)],
+  indexSelect: (g, n) => [
+    zeros(n.attrs.shape!, { dtype: g.dtype }).indexAdd(n.attrs.dim!, n.attrs.index!, g),
+  ],
+  indexAdd: (g, n) => [g, g.indexSelect(n.attrs.dim!, n.attrs.index!)],
+};
+
+/**
+ * Brings an input gradient to the input's shape and dtype: broadcast dims are summed away (new
+ * leading dims, and dims that were 1), and the dtype is cast back.
+ */
+export function fitGradient(g: Tensor, shape: readonly number[], dtype: DType): Tensor {
+  let out = g;
+  if (out.ndim !== shape.length || out.shape.some((d, i) => d !== shape[i])) {
+    const lead = out.ndim - shape.length;
+    const dims: number[] = [];
+    for (let i = 0; i < out.ndim; i++) {
+      if (i < lead || (shape[i - lead] === 1 && out.shape[i] !== 1)) dims.push(i);
+    }
+    if (dims.length > 0) out = out.sum(dims, true);
+    out = out.reshape(shape);
+  }
+  return out.dtype === dtype ? out : cast(out, dtype);
+}

@@ -1,0 +1,176 @@
+import type { TypedArray } from '../../tensor/dtype.js';
+import type { View } from '../backend.js';
+
+/**
+ * Strided loops for the js backend. Each elementwise or reduction kernel is a loop body (a short
+ * JavaScript statement over `out[o]`, `x0[i0]`, `x1[i1]`, ...) compiled once into its own function
+ * with `new Function`. Why: a shared loop calling a per-op callback becomes megamorphic and stays
+ * ~10x slower in V8; one compiled function per body keeps every loop monomorphic and inlined.
+ *
+ * Before looping, dims are coalesced (adjacent dims that are contiguous in every operand merge)
+ * and the innermost dim runs as a tight stride loop; outer dims advance with a counter array.
+ */
+
+/** Helpers the compiled bodies may call by name. */
+const LIB = {
+  erf,
+  roundHalfEven,
+};
+
+type Loop = (
+  shape: readonly number[],
+  out: TypedArray,
+  oOff: number,
+  oStr: readonly number[],
+  inputs: readonly TypedArray[],
+  offs: readonly number[],
+  strs: readonly (readonly number[])[],
+  p0: number,
+  p1: number,
+) => void;
+
+const cache = new Map<string, Loop>();
+
+/** Compiles (once) a loop over `nIn` strided inputs and one strided output with this body. */
+export function compileLoop(nIn: number, body: string): Loop {
+  const key = `${nIn}|${body}`;
+  let loop = cache.get(key);
+  if (loop) return loop;
+  const ins = Array.from({ length: nIn }, (_, k) => k);
+  const src = `
+const erf = lib.erf, roundHalfEven = lib.roundHalfEven;
+return function loop(shape, out, oOff, oStr, inputs, offs, strs, p0, p1) {
+  ${ins.map((k) => `const x${k} = inputs[${k}], s${k} = strs[${k}];`).join('\n  ')}
+  const nd = shape.length;
+  if (nd === 0) {
+    const o = oOff; ${ins.map((k) => `const i${k} = offs[${k}];`).join(' ')}
+    ${body}
+    return;
+  }
+  const inner = shape[nd - 1];
+  if (inner === 0) return;
+  const oS = oStr[nd - 1]; ${ins.map((k) => `const t${k} = s${k}[nd - 1];`).join(' ')}
+  let outer = 1;
+  for (let d = 0; d < nd - 1; d++) outer *= shape[d];
+  const idx = new Int32Array(nd);
+  let ob = oOff; ${ins.map((k) => `let b${k} = offs[${k}];`).join(' ')}
+  for (let it = 0; it < outer; it++) {
+    let o = ob; ${ins.map((k) => `let i${k} = b${k};`).join(' ')}
+    for (let j = 0; j < inner; j++) {
+      ${body}
+      o += oS; ${ins.map((k) => `i${k} += t${k};`).join(' ')}
+    }
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]++;
+      ob += oStr[d]; ${ins.map((k) => `b${k} += s${k}[d];`).join(' ')}
+      if (idx[d] < shape[d]) break;
+      const n = shape[d];
+      idx[d] = 0;
+      ob -= oStr[d] * n; ${ins.map((k) => `b${k} -= s${k}[d] * n;`).join(' ')}
+    }
+  }
+};`;
+  loop = new Function('lib', src)(LIB) as Loop;
+  cache.set(key, loop);
+  return loop;
+}
+
+/**
+ * Merges dims that are contiguous across all operands and drops size-1 dims, so that most
+ * loops run over one or two dims. Returns the reduced shape and per-operand strides.
+ */
+export function coalesce(
+  shape: readonly number[],
+  strideSets: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strideSets.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strideSets.every((s, k) => outStrides[k]![last] === s[d]! * n)) {
+      outShape[last]! *= n;
+      strideSets.forEach((s, k) => {
+        outStrides[k]![last] = s[d]!;
+      });
+      continue;
+    }
+    outShape.push(n);
+    strideSets.forEach((s, k) => {
+      outStrides[k]!.push(s[d]!);
+    });
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/** Runs a compiled body over out and inputs, all of out's shape. */
+export function runLoop(body: string, out: View, inputs: readonly View[], p0 = 0, p1 = 0): void {
+  const { shape, strides } = coalesce(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
+  compileLoop(inputs.length, body)(
+    shape,
+    out.storage,
+    out.offset,
+    strides[0]!,
+    inputs.map((v) => v.storage),
+    inputs.map((v) => v.offset),
+    strides.slice(1),
+    p0,
+    p1,
+  );
+}
+
+/** The statement that stores value expression `expr` into `out[o]` for the output dtype. */
+export function storeBody(expr: string, outIsBool: boolean): string {
+  return outIsBool
+    ? `{ const v = ${expr}; out[o] = (v !== 0 && v !== false) ? 1 : 0; }`
+    : `out[o] = ${expr};`;
+}
+
+/**
+ * The error function, to within 1.2e-16 relative: a series for small |x| and a continued
+ * fraction (Lentz) for the complement elsewhere. Needed by exact GELU.
+ */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return x;
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // Maclaurin series: erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
+    let term = ax;
+    let sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 80; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    const r = (2 / Math.sqrt(Math.PI)) * sum;
+    return x < 0 ? -r : r;
+  }
+  if (ax > 6) return x < 0 ? -1 : 1;
+  // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...)))) via modified Lentz.
+  const tiny = 1e-300;
+  let f = ax;
+  let c = ax;
+  let d = 0;
+  for (let n = 1; n < 200; n++) {
+    const a = n / 2;
+    d = ax + a * d;
+    d = d === 0 ? tiny : d;
+    c = ax + a / c;
+    c = c === 0 ? tiny : c;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return x < 0 ? erfc - 1 : 1 - erfc;
+}
+
+/** Rounds half to even, as `torch.round`. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

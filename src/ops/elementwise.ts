@@ -1,0 +1,155 @@
+import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { backend } from '../backend/registry.js';
+import { type DType, isFloat, toFloat } from '../tensor/dtype.js';
+import { DTypeError, ValueError } from '../tensor/errors.js';
+import { broadcastShapes } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import {
+  broadcastView,
+  empty,
+  type Operand,
+  record,
+  resultDtype,
+  scalar,
+  toTensors,
+} from './core.js';
+
+/** Unary ops that compute in floating point: integer inputs give float32 results. */
+const FLOAT_UNARY = new Set<UnaryOp>([
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'sin',
+  'cos',
+  'erf',
+  'sigmoid',
+  'tanh',
+  'softplus',
+  'elu',
+  'gelu',
+  'geluTanh',
+  'log1p',
+  'expm1',
+  'reciprocal',
+]);
+const BOOL_UNARY = new Set<UnaryOp>(['isnan', 'isfinite', 'logicalNot']);
+/** Unary ops that are not differentiable (masks and predicates): no graph is recorded. */
+const FLAT_UNARY = new Set<UnaryOp>(['step', 'isnan', 'isfinite', 'logicalNot']);
+
+/** Casts t to dtype (a copy), or returns t when it already has it. Differentiable. */
+export function cast(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  const out = empty(t.shape, dtype);
+  backend().copy(t, out);
+  if (!isFloat(dtype)) return out;
+  return record('cast', out, [t]);
+}
+
+/**
+ * Applies a unary primitive. Integer inputs of float ops are computed in float32; parameters
+ * `p0`/`p1` are the op's scalars (slope, alpha, bounds...).
+ */
+export function unary(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, outDtype?: DType): Tensor {
+  let dtype =
+    outDtype ?? (BOOL_UNARY.has(op) ? 'bool' : FLOAT_UNARY.has(op) ? toFloat(x.dtype) : x.dtype);
+  if (dtype === 'bool' && !BOOL_UNARY.has(op)) dtype = 'int32';
+  const input = BOOL_UNARY.has(op) || x.dtype === dtype ? x : cast(x, dtype);
+  const out = empty(x.shape, dtype);
+  backend().unary(op, input, out, p0, p1);
+  if (FLAT_UNARY.has(op)) return out;
+  return record(op, out, [input], [input, out], { param0: p0, param1: p1 });
+}
+
+const COMPARISONS = new Set<BinaryOp>([
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+]);
+
+/**
+ * Applies a binary primitive with NumPy broadcasting and PyTorch's type promotion (numbers
+ * typed after the tensor beside them; true division of integers gives float32).
+ */
+export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
+  const [ta, tb] = toTensors(a, b, op);
+  const shape = broadcastShapes(ta.shape, tb.shape, op);
+  let compute = resultDtype(ta, tb);
+  if (op === 'div' && !isFloat(compute)) compute = 'float32';
+  if (compute === 'bool' && (op === 'sub' || op === 'div' || op === 'pow')) {
+    throw new DTypeError(
+      `${op}: not supported on bool tensors; cast with .to('int32') or .to('float32') first`,
+    );
+  }
+  const isComparison = COMPARISONS.has(op);
+  const ca = isComparison || ta.dtype === compute ? ta : cast(ta, compute);
+  const cb = isComparison || tb.dtype === compute ? tb : cast(tb, compute);
+  const out = empty(shape, isComparison ? 'bool' : compute);
+  backend().binary(op, broadcastView(ca, shape), broadcastView(cb, shape), out);
+  if (isComparison) return out;
+  const saved =
+    op === 'add' || op === 'sub' ? [] : op === 'div' || op === 'pow' ? [ca, cb, out] : [ca, cb];
+  return record(op, out, [ca, cb], saved);
+}
+
+/**
+ * Elementwise selection: `cond ? a : b` with broadcasting, as `torch.where`.
+ *
+ * @example
+ * ```ts
+ * k.where(x.gt(0), x, 0); // relu
+ * ```
+ */
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  if (cond.dtype !== 'bool') {
+    throw new DTypeError(`where: condition must be a bool tensor, got ${cond.dtype}`);
+  }
+  const [ta, tb] = toTensors(a, b, 'where');
+  const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, 'where'), tb.shape, 'where');
+  const dtype = resultDtype(ta, tb);
+  const ca = cast(ta, dtype);
+  const cb = cast(tb, dtype);
+  const out = empty(shape, dtype);
+  backend().where(
+    broadcastView(cond, shape),
+    broadcastView(ca, shape),
+    broadcastView(cb, shape),
+    out,
+  );
+  return record('where', out, [ca, cb], [], { cond });
+}
+
+/** `x` with `value` wherever the bool `mask` (broadcast to x) is true, as `maskedFill`. */
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  if (mask.dtype !== 'bool')
+    throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
+  broadcastShapes(x.shape, mask.shape, 'maskedFill');
+  const out = where(
+    mask,
+    scalar(value, Number.isInteger(value) || isFloat(x.dtype) ? x.dtype : 'float32'),
+    x,
+  );
+  if (out.shape.length !== x.shape.length || out.shape.some((d, i) => d !== x.shape[i])) {
+    throw new ValueError(
+      `maskedFill: mask of shape [${mask.shape}] would enlarge x of shape [${x.shape}]`,
+    );
+  }
+  return out;
+}
+
+/** Clamps to [min, max] (either may be null), as `torch.clamp`. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  if (min == null && max == null)
+    throw new ValueError('clamp: at least one of min and max must be given');
+  const fractional =
+    (!Number.isInteger(lo) && Number.isFinite(lo)) ||
+    (!Number.isInteger(hi) && Number.isFinite(hi));
+  return unary('clamp', x, lo, hi, fractional ? toFloat(x.dtype) : undefined);
+}

@@ -1,0 +1,84 @@
+import { backend } from '../backend/registry.js';
+import { DTypeError, fmtShape, ShapeError } from '../tensor/errors.js';
+import { broadcastShapes } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { broadcastView, empty, record, resultDtype } from './core.js';
+import { cast } from './elementwise.js';
+import { reshape, squeeze, unsqueeze } from './views.js';
+
+/**
+ * Matrix product with `torch.matmul`'s rules: 1-D operands are promoted to a row (left) or a
+ * column (right) and the added dim is removed from the result; batch dims broadcast.
+ *
+ * @example
+ * ```ts
+ * k.randn([10, 3, 4]).matmul(k.randn([4, 5])).shape; // [10, 3, 5]
+ * ```
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(
+      `matmul: both operands need at least 1 dim, got a${fmtShape(a.shape)} @ b${fmtShape(b.shape)}`,
+    );
+  }
+  if (a.dtype === 'bool' || b.dtype === 'bool') {
+    throw new DTypeError(`matmul: bool operands are not supported (a ${a.dtype}, b ${b.dtype})`);
+  }
+  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+  const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
+  const k = a2.shape[a2.ndim - 1]!;
+  const kb = b2.shape[b2.ndim - 2]!;
+  if (k !== kb) {
+    throw new ShapeError(
+      `matmul: inner dimensions differ: a${fmtShape(a.shape)} @ b${fmtShape(b.shape)} (${k} != ${kb})`,
+    );
+  }
+  let out = mm(a2, b2);
+  if (a.ndim === 1) out = squeeze(out, -2);
+  if (b.ndim === 1) out = squeeze(out, -1);
+  return out;
+}
+
+/** The matmul primitive on operands of at least 2 dims with broadcast batch dims. */
+function mm(a: Tensor, b: Tensor): Tensor {
+  const dtype = resultDtype(a, b);
+  const ca = cast(a, dtype);
+  const cb = cast(b, dtype);
+  const batch = broadcastShapes(ca.shape.slice(0, -2), cb.shape.slice(0, -2), 'matmul');
+  const m = ca.shape[ca.ndim - 2]!;
+  const k = ca.shape[ca.ndim - 1]!;
+  const n = cb.shape[cb.ndim - 1]!;
+  const out = empty([...batch, m, n], dtype);
+  backend().matmul(broadcastView(ca, [...batch, m, k]), broadcastView(cb, [...batch, k, n]), out);
+  return record('matmul', out, [ca, cb], [ca, cb]);
+}
+
+/** Matrix product of two 2-D tensors, as `torch.mm`. */
+export function mm2d(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2) {
+    throw new ShapeError(
+      `mm: expected 2-D operands, got a${fmtShape(a.shape)} and b${fmtShape(b.shape)}`,
+    );
+  }
+  return matmul(a, b);
+}
+
+/** Batched product of 3-D tensors of equal batch size, as `torch.bmm`. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(
+      `bmm: expected 3-D operands with equal batch size, got a${fmtShape(a.shape)} and b${fmtShape(b.shape)}`,
+    );
+  }
+  return matmul(a, b);
+}
+
+/** Dot product of two 1-D tensors of equal length. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1 || a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(
+      `dot: expected 1-D operands of equal length, got a${fmtShape(a.shape)} and b${fmtShape(b.shape)}`,
+    );
+  }
+  return reshape(matmul(a, b), []);
+}
