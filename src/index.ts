@@ -16,6 +16,9 @@ export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode.js';
 export type { BinaryOp, ReduceOp, UnaryOp, View } from './backend/backend.js';
 export type { BackendName } from './backend/registry.js';
 export { getBackend, setBackend } from './backend/registry.js';
+export * as io from './io/index.js';
+export * as F from './nn/functional.js';
+export * as nn from './nn/index.js';
 export type { GeluOptions, SoftplusOptions } from './ops/activation.js';
 export type { Operand } from './ops/core.js';
 export type { NestedArray, RandomOptions, TensorData, TensorOptions } from './ops/creation.js';
@@ -40,6 +43,7 @@ export { cat, gather, indexSelect, oneHot, pad, stack } from './ops/indexing.js'
 export { bmm, dot, matmul, mm2d as mm } from './ops/linalg.js';
 export type { Dims, VarOptions } from './ops/reduce.js';
 export { chunk, split } from './ops/views.js';
+export * as optim from './optim/index.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
 export {
   BackendError,
