@@ -1,6 +1,6 @@
 import { backend } from '../backend/registry.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
-import { inferShape, normalizeDim, viewStrides } from '../tensor/shape.js';
+import { contiguousStrides, inferShape, normalizeDim, viewStrides } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { empty, record } from './core.js';
 
@@ -36,17 +36,7 @@ export function reshape(t: Tensor, shape: readonly number[]): Tensor {
   if (target.length === t.ndim && target.every((d, i) => d === t.shape[i])) return t;
   const strides = viewStrides(t.shape, t.strides, target);
   if (strides) return viewOf(t, target, strides, t.offset, 'reshape');
-  return viewOf(clone(t), target, viewStrides(t.shape, contiguousOf(t), target)!, 0, 'reshape');
-}
-
-function contiguousOf(t: Tensor): number[] {
-  const strides: number[] = [];
-  let acc = 1;
-  for (let i = t.ndim - 1; i >= 0; i--) {
-    strides[i] = acc;
-    acc *= t.shape[i]!;
-  }
-  return strides;
+  return viewOf(clone(t), target, contiguousStrides(target), 0, 'reshape');
 }
 
 /** Like `reshape` but never copies: throws a `ShapeError` when the layout does not allow it. */

@@ -132,7 +132,7 @@ export function viewStrides(
   target: readonly number[],
 ): number[] | null {
   const out = new Array<number>(target.length);
-  if (sizeOf(shape) === 0) return contiguousStrides(target);
+  if (sizeOf(shape) === 0 || shape.length === 0) return contiguousStrides(target);
   let viewD = target.length - 1;
   let chunkBase = strides[strides.length - 1] ?? 1;
   let tensorNumel = 1;

@@ -1,0 +1,49 @@
+// Install hook: builds the native addon with node-gyp. Never fails the install: without a
+// compiler (or with KILN_NO_NATIVE=1) kiln runs on its pure TypeScript backend instead.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const NOTICE = 'kiln: native backend not built; using the pure TypeScript backend';
+
+function findNodeGyp() {
+  // npm exports its bundled node-gyp to lifecycle scripts; outside npm, look for a local
+  // install and then for the copy that ships inside npm next to this node binary.
+  const candidates = [process.env.npm_config_node_gyp];
+  try {
+    candidates.push(createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js'));
+  } catch {}
+  const prefix = dirname(dirname(process.execPath));
+  candidates.push(
+    join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  );
+  return candidates.find((p) => p && existsSync(p)) ?? null;
+}
+
+function main() {
+  if (process.env.KILN_NO_NATIVE === '1') {
+    console.log(`${NOTICE} (KILN_NO_NATIVE=1).`);
+    return;
+  }
+  const gyp = findNodeGyp();
+  if (!gyp) {
+    console.log(`${NOTICE} (node-gyp not found).`);
+    return;
+  }
+  const args = [gyp, 'rebuild', '--jobs=max'];
+  // Headers that ship with this node (distro packages, official tarballs) let the build run
+  // offline; node-gyp would otherwise try to download them.
+  const prefix = dirname(dirname(process.execPath));
+  const haveHeaders = existsSync(join(prefix, 'include', 'node', 'common.gypi'));
+  if (!process.env.npm_config_nodedir && haveHeaders) args.push(`--nodedir=${prefix}`);
+  const res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (res.status === 0) {
+    console.log('kiln: native backend built (build/Release/kiln_native.node).');
+    return;
+  }
+  const log = `${res.stdout ?? ''}${res.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+  console.log(`${log}\n${NOTICE} (node-gyp failed; set KILN_NO_NATIVE=1 to skip the build).`);
+}
+
+main();
