@@ -16,6 +16,12 @@ function saved(node: GradNode, i: number): Tensor {
   return node.saved[i]!;
 }
 
+/** A reduction's result reshaped to the keepDim shape of its input. */
+function keepDims(t: Tensor, node: GradNode): Tensor {
+  const dims = node.attrs.dims!;
+  return t.reshape(node.inputShapes[0]!.map((d, i) => (dims.includes(i) ? 1 : d)));
+}
+
 /** A primitive's parameter (a slope, bound or exponent recorded with it). */
 function param(node: GradNode, which: 0 | 1): number {
   return (which === 0 ? node.attrs.param0 : node.attrs.param1) ?? 0;
@@ -168,12 +174,12 @@ export const RULES: Record<string, Rule> = {
     return [where(cond, g, 0), where(cond, 0, g)];
   },
 
-  // Reductions (g arrives in the keepDim shape)
-  sum: (g, n) => [g.expand(n.inputShapes[0]!)],
+  // Reductions: g (and a saved output) are brought back to the keepDim shape to broadcast
+  sum: (g, n) => [keepDims(g, n).expand(n.inputShapes[0]!)],
   amax: (g, n) => {
-    const [x, out] = [saved(n, 0), saved(n, 1)];
-    const mask = cast(x.eq(out), g.dtype);
-    return [g.mul(mask).div(mask.sum(n.attrs.dims!, true))];
+    const x = saved(n, 0);
+    const mask = cast(x.eq(keepDims(saved(n, 1), n)), g.dtype);
+    return [keepDims(g, n).mul(mask).div(mask.sum(n.attrs.dims!, true))];
   },
   softmax: (g, n) => {
     const y = saved(n, 0);

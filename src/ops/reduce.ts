@@ -39,9 +39,7 @@ function reduceRaw(
 /** Sum over `dim` (all dims by default). Bool sums count true values as int32. */
 export function sum(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   const dims = normalizeDims(dim, x.ndim, 'sum');
-  const kept = reduceRaw('sum', x, dims, true, 'sum');
-  const out = record('sum', kept, [x], [], { dims });
-  return keepDim ? out : reshape(out, dropDims(x.shape, dims));
+  return record('sum', reduceRaw('sum', x, dims, keepDim, 'sum'), [x], [], { dims });
 }
 
 /** Mean over `dim`; integer inputs give float32 (PyTorch raises instead). */
@@ -54,9 +52,8 @@ export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
 
 function extreme(op: 'max' | 'min', x: Tensor, dim: Dims, keepDim: boolean, name: string): Tensor {
   const dims = normalizeDims(dim, x.ndim, name);
-  const kept = reduceRaw(op, x, dims, true, name);
-  const out = record('amax', kept, [x], [x, kept], { dims });
-  return keepDim ? out : reshape(out, dropDims(x.shape, dims));
+  const out = reduceRaw(op, x, dims, keepDim, name);
+  return record('amax', out, [x], [x, out], { dims });
 }
 
 /**

@@ -20,7 +20,7 @@ export function matmul(a: View, b: View, out: View): void {
   const [aRow, aCol] = [a.strides[nd - 2]!, a.strides[nd - 1]!];
   const [bRow, bCol] = [b.strides[nd - 2]!, b.strides[nd - 1]!];
   const panel = new Float64Array(Math.min(KC, Math.max(k, 1)) * Math.min(NC, n));
-  const acc = new Float64Array(Math.min(NC, n));
+  const acc = new Float64Array(4 * NC);
   const idx = new Array<number>(batchShape.length).fill(0);
   const outBatch = m * n;
   for (let batch = 0; batch < batches; batch++) {
@@ -83,7 +83,40 @@ function gemm2d(
         const dst = p * nb;
         for (let j = 0; j < nb; j++) panel[dst + j] = b[src + j * bCol]!;
       }
-      for (let i = 0; i < m; i++) {
+      // Four rows of A share each load of the B panel: a quarter of the panel traffic.
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        const rows = [0, 1, 2, 3].map((r) => cBase + (i + r) * n + jc);
+        for (let j = 0; j < nb; j++) {
+          acc[j] = c[rows[0] + j]!;
+          acc[NC + j] = c[rows[1] + j]!;
+          acc[2 * NC + j] = c[rows[2] + j]!;
+          acc[3 * NC + j] = c[rows[3] + j]!;
+        }
+        const aStart = aBase + i * aRow + pc * aCol;
+        for (let p = 0; p < kb; p++) {
+          const at = aStart + p * aCol;
+          const a0 = a[at]!;
+          const a1 = a[at + aRow]!;
+          const a2 = a[at + 2 * aRow]!;
+          const a3 = a[at + 3 * aRow]!;
+          const row = p * nb;
+          for (let j = 0; j < nb; j++) {
+            const bv = panel[row + j]!;
+            acc[j] += a0 * bv;
+            acc[NC + j] += a1 * bv;
+            acc[2 * NC + j] += a2 * bv;
+            acc[3 * NC + j] += a3 * bv;
+          }
+        }
+        for (let j = 0; j < nb; j++) {
+          c[rows[0]! + j] = acc[j]!;
+          c[rows[1]! + j] = acc[NC + j]!;
+          c[rows[2]! + j] = acc[2 * NC + j]!;
+          c[rows[3]! + j] = acc[3 * NC + j]!;
+        }
+      }
+      for (; i < m; i++) {
         const cRow = cBase + i * n + jc;
         for (let j = 0; j < nb; j++) acc[j] = c[cRow + j]!;
         const aStart = aBase + i * aRow + pc * aCol;
