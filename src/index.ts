@@ -16,6 +16,7 @@ export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode.js';
 export type { BinaryOp, ReduceOp, UnaryOp, View } from './backend/backend.js';
 export type { BackendName } from './backend/registry.js';
 export { getBackend, setBackend } from './backend/registry.js';
+export * as data from './data/index.js';
 export * as io from './io/index.js';
 export * as F from './nn/functional.js';
 export * as nn from './nn/index.js';
