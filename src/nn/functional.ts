@@ -19,3 +19,42 @@ export {
   tanh,
 } from '../ops/activation.js';
 export { oneHot, pad } from '../ops/indexing.js';
+export {
+  type BatchNormOptions,
+  batchNorm,
+  type DropoutOptions,
+  dropout,
+  type EmbeddingOptions,
+  embedding,
+  layerNorm,
+  linear,
+} from './functional-layers.js';
+export {
+  type BCEOptions,
+  type BCEWithLogitsOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+} from './losses/binary.js';
+export {
+  type CrossEntropyOptions,
+  crossEntropy,
+  type MultiMarginOptions,
+  multiMarginLoss,
+  type NLLOptions,
+  nllLoss,
+} from './losses/classification.js';
+export type { Reduction, ReductionOptions } from './losses/common.js';
+export {
+  type HuberOptions,
+  huberLoss,
+  l1Loss,
+  mseLoss,
+  type SmoothL1Options,
+  smoothL1Loss,
+} from './losses/regression.js';
+export {
+  type CosineEmbeddingOptions,
+  cosineEmbeddingLoss,
+  type KLDivOptions,
+  klDiv,
+} from './losses/similarity.js';

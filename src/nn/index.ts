@@ -6,4 +6,43 @@
  * const model = new k.nn.Sequential(new k.nn.Linear(4, 8), new k.nn.ReLU(), new k.nn.Linear(8, 3));
  * ```
  */
-export {};
+export * as init from './init.js';
+export {
+  ELU,
+  GELU,
+  LeakyReLU,
+  LogSoftmax,
+  ReLU,
+  Sigmoid,
+  Softmax,
+  Tanh,
+} from './layers/activation.js';
+export { Dropout } from './layers/dropout.js';
+export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
+export { Flatten, Identity, Linear, type LinearOptions } from './layers/linear.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormLayerOptions,
+  LayerNorm,
+  type LayerNormOptions,
+} from './layers/normalization.js';
+export { Sequential } from './layers/sequential.js';
+export type { Reduction, ReductionOptions } from './losses/common.js';
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CosineEmbeddingLoss,
+  CrossEntropyLoss,
+  HuberLoss,
+  KLDivLoss,
+  L1Loss,
+  MSELoss,
+  MultiMarginLoss,
+  NLLLoss,
+  SmoothL1Loss,
+} from './losses/modules.js';
+export { type LoadStateDictOptions, type LoadStateDictResult, Module } from './module.js';
+export { Buffer, type BufferOptions, Parameter } from './parameter.js';
+export type { ModelSummary, SummaryOptions, SummaryRow } from './summary.js';
+export * as utils from './utils.js';

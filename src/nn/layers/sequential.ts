@@ -1,0 +1,87 @@
+import { ValueError } from '../../tensor/errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { Module } from '../module.js';
+
+/**
+ * Runs modules one after another, as `torch.nn.Sequential`: `new Sequential(a, b, c)` names
+ * them `0`, `1`, `2` (state-dict keys `0.weight`...), `new Sequential({ fc1: a, act: b })`
+ * uses the given names. Indexable (`seq[0]`, `seq.at(-1)`, `seq.get('fc1')`), iterable, and
+ * growable with `append`.
+ *
+ * @example
+ * ```ts
+ * const mlp = new k.nn.Sequential(new k.nn.Linear(4, 8), new k.nn.ReLU(), new k.nn.Linear(8, 2));
+ * mlp.forward(k.randn([3, 4])).shape; // [3, 2]
+ * Object.keys(mlp.stateDict());        // ['0.weight', '0.bias', '2.weight', '2.bias']
+ * ```
+ */
+export class Sequential extends Module<[Tensor], Tensor> {
+  [index: number]: Module;
+  readonly #names: string[] = [];
+  readonly #modules: Module[] = [];
+
+  constructor(...modules: Module[] | [Record<string, Module>]) {
+    super();
+    const first = modules[0];
+    if (modules.length === 1 && first !== undefined && !(first instanceof Module)) {
+      for (const [name, m] of Object.entries(first)) this.add(name, m);
+    } else {
+      for (const m of modules as Module[]) this.append(m);
+    }
+  }
+
+  private add(name: string, m: unknown): void {
+    if (!(m instanceof Module)) throw new ValueError(`Sequential: entry '${name}' is not a Module`);
+    if (this.#names.includes(name))
+      throw new ValueError(`Sequential: duplicate module name '${name}'`);
+    if (name === '' || name.includes('.') || name in this)
+      throw new ValueError(
+        `Sequential: '${name}' cannot name a module (empty, dotted, or a Sequential member)`,
+      );
+    this.#names.push(name);
+    this.#modules.push(m);
+    // A non-enumerable own property gives `seq[0]` / `seq['fc1']` access without the generic
+    // field walk seeing it twice; `entries()` supplies the order instead.
+    Object.defineProperty(this, name, { value: m, enumerable: false, configurable: true });
+  }
+
+  /** Adds a module at the end (named by its position); returns this. */
+  append(m: Module): this {
+    this.add(String(this.#modules.length), m);
+    return this;
+  }
+
+  /** The module at `index` (negative counts from the end). */
+  at(index: number): Module {
+    const m = this.#modules.at(index);
+    if (!m)
+      throw new ValueError(`Sequential: index ${index} out of range for ${this.length} modules`);
+    return m;
+  }
+
+  /** The module named `name`. */
+  get(name: string): Module {
+    const i = this.#names.indexOf(name);
+    if (i < 0) throw new ValueError(`Sequential: no module named '${name}'`);
+    return this.#modules[i]!;
+  }
+
+  /** The number of modules. */
+  get length(): number {
+    return this.#modules.length;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.#modules[Symbol.iterator]();
+  }
+
+  protected override entries(): [string, unknown][] {
+    return this.#names.map((name, i) => [name, this.#modules[i]]);
+  }
+
+  forward(x: Tensor): Tensor {
+    let y: unknown = x;
+    for (const m of this.#modules) y = m.forward(y);
+    return y as Tensor;
+  }
+}
