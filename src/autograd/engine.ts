@@ -7,7 +7,7 @@ import { fitGradient, RULES } from './rules.js';
 
 /** Options of `Tensor.backward`. */
 export interface BackwardOptions {
-  /** Keep saved tensors so the graph can be walked again (default false). */
+  /** Keep saved tensors so the graph can be walked again (default: `createGraph`, as PyTorch). */
   retainGraph?: boolean;
   /** Record the backward pass itself, for higher-order gradients (default false). */
   createGraph?: boolean;
@@ -49,7 +49,7 @@ function accumulate(existing: Tensor | null, g: Tensor, createGraph: boolean): T
 
 /** Reverse-mode differentiation from `root` (see `Tensor.backward`). */
 export function backward(root: Tensor, grad: Tensor | undefined, options: BackwardOptions): void {
-  const { retainGraph = false, createGraph = false } = options;
+  const { createGraph = false, retainGraph = createGraph } = options;
   if (!root.requiresGrad) {
     throw new ValueError(
       'backward: this tensor does not require grad and has no recorded graph (was requiresGrad set on the inputs?)',

@@ -203,12 +203,16 @@ export function linspace(
   // Fill from both ends, as PyTorch, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++)
-    t.storage[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
+    t.storage[i] = i < half || steps === 1 ? start + delta * i : end - delta * (steps - 1 - i);
   return finish(t, options);
 }
 
-/** The n x m identity matrix (m = n by default). @example `k.eye(3)` */
-export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+/**
+ * The n x m identity matrix (m = n by default); options may come second, as in `k.eye(n, opts)`.
+ * @example `k.eye(3)`, `k.eye(2, 3)`, `k.eye(3, { dtype: 'float64' })`
+ */
+export function eye(n: number, m: number | TensorOptions = n, options: TensorOptions = {}): Tensor {
+  if (typeof m === 'object') [m, options] = [n, m];
   checkShape([n, m], 'eye');
   const t = empty([n, m], checkDType(options.dtype ?? 'float32', 'eye'));
   for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;

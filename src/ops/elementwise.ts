@@ -51,8 +51,8 @@ export function cast(t: Tensor, dtype: DType): Tensor {
  * `p0`/`p1` are the op's scalars (slope, alpha, bounds...).
  */
 export function unary(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, outDtype?: DType): Tensor {
-  let dtype =
-    outDtype ?? (BOOL_UNARY.has(op) ? 'bool' : FLOAT_UNARY.has(op) ? toFloat(x.dtype) : x.dtype);
+  const floating = FLOAT_UNARY.has(op) || (op === 'powScalar' && !Number.isInteger(p0));
+  let dtype = outDtype ?? (BOOL_UNARY.has(op) ? 'bool' : floating ? toFloat(x.dtype) : x.dtype);
   if (dtype === 'bool' && !BOOL_UNARY.has(op)) dtype = 'int32';
   const input = BOOL_UNARY.has(op) || x.dtype === dtype ? x : cast(x, dtype);
   const out = empty(x.shape, dtype);
@@ -124,16 +124,15 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   return record('where', out, [ca, cb], [], { cond });
 }
 
-/** `x` with `value` wherever the bool `mask` (broadcast to x) is true, as `maskedFill`. */
+/**
+ * `x` with `value` wherever the bool `mask` (broadcast to x) is true, as `maskedFill`. The result
+ * keeps x's dtype (a fractional value on an integer tensor is truncated, as PyTorch).
+ */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (mask.dtype !== 'bool')
     throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask.dtype}`);
   broadcastShapes(x.shape, mask.shape, 'maskedFill');
-  const out = where(
-    mask,
-    scalar(value, Number.isInteger(value) || isFloat(x.dtype) ? x.dtype : 'float32'),
-    x,
-  );
+  const out = where(mask, scalar(value, x.dtype), x);
   if (out.shape.length !== x.shape.length || out.shape.some((d, i) => d !== x.shape[i])) {
     throw new ValueError(
       `maskedFill: mask of shape [${mask.shape}] would enlarge x of shape [${x.shape}]`,

@@ -74,7 +74,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   shape[d] = idx.shape[0]!;
   const out = empty(shape, x.dtype);
   backend().indexSelect(src, d, idx, out);
-  return record('indexSelect', out, [src], [], { dim: d, index: idx, shape: src.shape });
+  const result = record('indexSelect', out, [src], [], { dim: d, index: idx, shape: src.shape });
+  return x.ndim === 0 ? reshape(result, []) : result;
 }
 
 /** A copy of `x` with the slices of `src` added at positions `index` along `dim` (functional index_add). */
@@ -84,6 +85,11 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Te
   if (index.ndim !== 1 || src.shape[d] !== index.shape[0]) {
     throw new ShapeError(
       `indexAdd: index ${fmtShape(index.shape)} must be 1-D with one entry per slice of src ${fmtShape(src.shape)} at dim ${d}`,
+    );
+  }
+  if (src.ndim !== x.ndim || src.shape.some((s, i) => i !== d && s !== x.shape[i])) {
+    throw new ShapeError(
+      `indexAdd: src ${fmtShape(src.shape)} must match self ${fmtShape(x.shape)} except at dim ${d}`,
     );
   }
   checkRange(index, x.shape[d]!, 'indexAdd', d);

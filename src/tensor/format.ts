@@ -4,6 +4,8 @@ import type { DType } from './dtype.js';
 const EDGE = 3;
 /** Tensors above this many elements are summarized with '...' (PyTorch's `threshold`). */
 const THRESHOLD = 1000;
+/** Rows of the last dim wrap to stay within this many characters (PyTorch's `linewidth`). */
+const LINEWIDTH = 80;
 
 interface Printable {
   readonly shape: readonly number[];
@@ -11,23 +13,38 @@ interface Printable {
   toArray(): unknown;
 }
 
-/** Formats numbers of a float tensor with one shared style, as PyTorch's printer does. */
-function floatFormatter(values: number[]): (v: number) => string {
-  const finite = values.filter((v) => Number.isFinite(v));
-  const allInts = finite.every((v) => Number.isInteger(v));
-  const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const minAbs = finite.reduce((m, v) => (v !== 0 ? Math.min(m, Math.abs(v)) : m), Infinity);
+/**
+ * Formats the numbers of a float tensor with one shared style, as PyTorch's `_Formatter`: the
+ * style (integral `1.`, fixed `1.2500` or scientific `1.2500e+03`) and the width are decided by
+ * the non-zero finite values; every value is right-aligned to that width.
+ */
+function floatFormatter(values: number[]): { fmt: (v: number) => string; width: number } {
+  const nonzero = values.filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
+  const allInts = nonzero.every((v) => Number.isInteger(v));
+  const maxAbs = nonzero.reduce((m, v) => Math.max(m, v), 0);
+  const minAbs = nonzero.reduce((m, v) => Math.min(m, v), Infinity);
   const scientific =
-    finite.length > 0 &&
-    (maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity) || maxAbs / minAbs > 1000);
-  const fmt = (v: number): string => {
+    nonzero.length > 0 && (maxAbs / minAbs > 1000 || maxAbs > 1e8 || (!allInts && minAbs < 1e-4));
+  const raw = (v: number): string => {
     if (Number.isNaN(v)) return 'nan';
     if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    if (allInts && !scientific) return `${v}.`;
-    return scientific ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : v.toFixed(4);
+    if (scientific) return v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2');
+    return allInts ? `${v.toFixed(0)}.` : v.toFixed(4);
   };
-  const width = values.reduce((w, v) => Math.max(w, fmt(v).length), 0);
-  return (v) => fmt(v).padStart(width);
+  const width = values
+    .filter((v) => Number.isFinite(v) && v !== 0)
+    .reduce((w, v) => Math.max(w, raw(v).length), 1);
+  return { fmt: (v) => raw(v).padStart(width), width };
+}
+
+/** Formats int32 and bool values, right-aligned to the widest one. */
+function plainFormatter(
+  values: number[],
+  dtype: DType,
+): { fmt: (v: number) => string; width: number } {
+  const raw = dtype === 'bool' ? (v: number) => (v ? 'True' : 'False') : (v: number) => String(v);
+  const width = values.reduce((w, v) => Math.max(w, raw(v).length), 1);
+  return { fmt: (v) => raw(v).padStart(width), width };
 }
 
 function collect(node: unknown, out: number[], shape: readonly number[], depth: number): void {
@@ -44,40 +61,45 @@ function collect(node: unknown, out: number[], shape: readonly number[], depth: 
   for (const i of idx) collect(items[i], out, shape, depth + 1);
 }
 
-/** The body `tensor(...)` prints for a tensor, with summarization of large tensors. */
+/**
+ * The body `tensor(...)` prints for a tensor, as PyTorch's printer: summarization of large
+ * tensors with '...', rows wrapped at 80 columns, a blank line between blocks of 3-d and up.
+ */
 export function formatTensor(t: Printable, suffix: string[]): string {
   const data = t.toArray();
   const summarize = t.shape.reduce((a, b) => a * b, 1) > THRESHOLD;
   const sample: number[] = [];
   collect(data, sample, t.shape, 0);
-  const fmt =
-    t.dtype === 'bool'
-      ? (v: number) => (v ? 'True' : 'False').padStart(5)
-      : t.dtype === 'int32'
-        ? (
-            (w) => (v: number) =>
-              String(v).padStart(w)
-          )(sample.reduce((w, v) => Math.max(w, String(v).length), 0))
-        : floatFormatter(sample);
-  const render = (node: unknown, depth: number, indent: string): string => {
+  const { fmt, width } =
+    t.dtype === 'float32' || t.dtype === 'float64'
+      ? floatFormatter(sample)
+      : plainFormatter(sample, t.dtype);
+  const render = (node: unknown, depth: number, indent: number): string => {
     if (depth === t.shape.length) return fmt(Number(node));
     const items = node as unknown[];
     const n = items.length;
-    const parts: string[] = [];
     const cut = summarize && n > 2 * EDGE;
+    const last = depth === t.shape.length - 1;
+    const parts: string[] = [];
     for (let i = 0; i < n; i++) {
       if (cut && i === EDGE) {
-        parts.push('...');
+        parts.push(last ? ' ...' : '...');
         i = n - EDGE - 1;
         continue;
       }
-      parts.push(render(items[i], depth + 1, `${indent} `));
+      parts.push(render(items[i], depth + 1, indent + 1));
     }
-    const sep =
-      depth === t.shape.length - 1 ? ', ' : `,${'\n'.repeat(t.shape.length - depth - 1)}${indent} `;
+    if (last) {
+      const perLine = Math.max(1, Math.floor((LINEWIDTH - indent) / (width + 2)));
+      const lines: string[] = [];
+      for (let i = 0; i < parts.length; i += perLine)
+        lines.push(parts.slice(i, i + perLine).join(', '));
+      return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
+    }
+    const sep = `,${'\n'.repeat(t.shape.length - depth - 1)}${' '.repeat(indent + 1)}`;
     return `[${parts.join(sep)}]`;
   };
-  const body = render(data, 0, '       ');
+  const body = render(data, 0, 'tensor('.length);
   const extras = suffix.length ? `, ${suffix.join(', ')}` : '';
   return `tensor(${body}${extras})`;
 }

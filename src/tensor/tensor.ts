@@ -173,14 +173,17 @@ export class Tensor {
     return this.storage[this.offset]!;
   }
 
-  /** A PyTorch-style rendering: `tensor([[1., 2.], [3., 4.]])`. */
+  /** A rendering like PyTorch's print: `tensor([[1., 2.],\n        [3., 4.]])`. */
   toString(): string {
+    // As PyTorch: float32 and bool are implied by the values, except in an empty tensor.
+    const empty = this.numel() === 0;
     const suffix: string[] = [];
-    if (this.dtype !== 'float32') suffix.push(`dtype=${this.dtype}`);
+    if (empty && this.ndim !== 1) suffix.push(`size=(${this.shape.join(', ')})`);
+    if (this.dtype !== 'float32' && (this.dtype !== 'bool' || empty))
+      suffix.push(`dtype=${this.dtype}`);
     if (this.gradFn) suffix.push(`gradFn=<${this.gradFn.name}>`);
     else if (this.requiresGrad) suffix.push('requiresGrad=true');
-    if (this.numel() === 0)
-      return `tensor([], size=${fmtShape(this.shape)}${suffix.length ? `, ${suffix.join(', ')}` : ''})`;
+    if (empty) return `tensor([]${suffix.length ? `, ${suffix.join(', ')}` : ''})`;
     return formatTensor(this, suffix);
   }
 
@@ -405,13 +408,13 @@ export class Tensor {
   logsumexp(dim?: red.Dims, keepDim = false): Tensor {
     return red.logsumexp(this, dim, keepDim);
   }
-  /** Whether every element is non-zero, as a bool 0-d tensor. */
+  /** Whether every element is non-zero (true for an empty tensor), as a bool 0-d tensor. */
   all(): Tensor {
-    return red.amin(ew.binary('ne', this, 0), null).to('bool');
+    return ew.binary('eq', red.sum(ew.binary('eq', this, 0)), 0);
   }
-  /** Whether some element is non-zero, as a bool 0-d tensor. */
+  /** Whether some element is non-zero (false for an empty tensor), as a bool 0-d tensor. */
   any(): Tensor {
-    return red.amax(ew.binary('ne', this, 0), null).to('bool');
+    return ew.binary('gt', red.sum(ew.binary('ne', this, 0)), 0);
   }
 
   // Linear algebra
