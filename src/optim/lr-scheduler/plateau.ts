@@ -23,14 +23,15 @@ export interface ReduceLROnPlateauOptions {
 }
 
 /** The JSON-safe state of a {@link ReduceLROnPlateau}; infinite `best` values are strings. */
-export interface PlateauStateDict {
+// A type alias (not an interface) so that it is assignable to Record<string, unknown>.
+export type PlateauStateDict = {
   lastEpoch: number;
   best: number | 'inf' | '-inf';
   numBadEpochs: number;
   cooldownCounter: number;
   lastLr: number[];
   options: Required<Omit<ReduceLROnPlateauOptions, 'minLr'>> & { minLr: number[] };
-}
+};
 
 /**
  * Reduces the learning rate when a metric stops improving, as

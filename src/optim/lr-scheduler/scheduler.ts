@@ -11,7 +11,8 @@ export type JsonValue =
   | { [key: string]: JsonValue };
 
 /** The state of a scheduler: plain JSON-safe data (functions such as `lrLambda` are not saved). */
-export interface SchedulerStateDict {
+// A type alias (not an interface) so that it is assignable to Record<string, unknown>.
+export type SchedulerStateDict = {
   lastEpoch: number;
   baseLrs: number[];
   lastLr: number[];
@@ -19,7 +20,7 @@ export interface SchedulerStateDict {
   options: { [key: string]: JsonValue };
   /** State of wrapped schedulers (SequentialLR, ChainedScheduler). */
   schedulers?: SchedulerStateDict[];
-}
+};
 
 /** Options every epoch-based scheduler takes. */
 export interface SchedulerOptions {

@@ -1,0 +1,185 @@
+import { parseArgs } from 'node:util';
+import { getBackend, setBackend } from '../backend/registry.js';
+import { KilnError } from '../tensor/errors.js';
+import { loadConfig, type TrainConfig, validateConfig } from './config.js';
+import { evalCommand, predictCommand } from './inference.js';
+import { summaryCommand } from './summary.js';
+import { trainCommand } from './train.js';
+
+const HELP: Record<string, string> = {
+  main: `kiln: train neural networks from a config file
+
+Usage:
+  kiln train <config.yaml|json> [options]   train, checkpointing every epoch, then test
+  kiln eval <run-dir|checkpoint> [--data F]  loss, metrics and confusion matrix
+  kiln predict <run-dir|checkpoint> <input>  predictions for a CSV or IDX file, as CSV
+  kiln summary <config>                      the model's layers, output shapes and parameters
+
+Common options:
+  --backend js|native   kernels to run on (default: native when built, else js)
+  --verbose             print stack traces of errors
+  -h, --help            help for a command
+
+Exit codes: 0 success, 1 user error (bad config, data or arguments), 2 internal error.`,
+  train: `kiln train <config.yaml|json> [options]
+
+Trains the model a config describes and writes a run folder (<output.dir>/<name>):
+config.json, model.json, metrics.csv, checkpoints/{last,best}, model.safetensors, report.md.
+
+Options:
+  --resume            continue the newest run of this config from checkpoints/last
+  --epochs N          override training.epochs
+  --batch-size N      override training.batchSize
+  --lr X              override optimizer.lr
+  --seed N            override seed
+  --out DIR           override output.dir
+  --name NAME         override name
+  --limit N           use only the first N training samples (quick trials)`,
+  eval: `kiln eval <run-dir|checkpoint> [--data FILE [--labels FILE]]
+
+Evaluates a trained model on its config's test split, or on a CSV file (with the label
+column) or an IDX image file (with --labels). Prints loss, metrics and the confusion matrix.`,
+  predict: `kiln predict <run-dir|checkpoint> <input.csv|images-idx> [--out FILE]
+
+Writes one CSV row per sample: the predicted class and class probabilities, or the predicted
+value for regression. Input is preprocessed with the statistics saved at training time.`,
+  summary: `kiln summary <config.yaml|json>
+
+Prints the model a config builds: each layer, its output shape and parameter count, and totals.`,
+};
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  verbose: { type: 'boolean' },
+  backend: { type: 'string' },
+  resume: { type: 'boolean' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  name: { type: 'string' },
+  limit: { type: 'string' },
+  data: { type: 'string' },
+  labels: { type: 'string' },
+} as const;
+
+/** A wrong command line: exit code 1 with a message, like other user errors. */
+class UsageError extends KilnError {}
+
+function intOption(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new UsageError(`--${flag}: expected a number, got '${value}'`);
+  return n;
+}
+
+function applyOverrides(
+  config: TrainConfig,
+  values: Record<string, string | boolean | undefined>,
+): TrainConfig {
+  const raw = structuredClone(config) as Record<string, unknown> & TrainConfig;
+  const epochs = intOption(values.epochs as string | undefined, 'epochs');
+  const batchSize = intOption(values['batch-size'] as string | undefined, 'batch-size');
+  const lr = intOption(values.lr as string | undefined, 'lr');
+  const seed = intOption(values.seed as string | undefined, 'seed');
+  const limit = intOption(values.limit as string | undefined, 'limit');
+  if (epochs !== undefined) raw.training.epochs = epochs;
+  if (batchSize !== undefined) raw.training.batchSize = batchSize;
+  if (lr !== undefined) raw.optimizer.lr = lr;
+  if (seed !== undefined) raw.seed = seed;
+  if (limit !== undefined) raw.data.limit = limit;
+  if (typeof values.out === 'string') raw.output.dir = values.out;
+  if (typeof values.name === 'string') raw.name = values.name;
+  return validateConfig(raw, 'command line overrides');
+}
+
+/** Runs the CLI with the given arguments and returns the exit code. */
+export async function main(
+  argv: readonly string[],
+  log: (s: string) => void = console.log,
+): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+    verbose = values.verbose === true;
+    const [command, ...rest] = positionals;
+    if (!command) {
+      log(HELP.main!);
+      return values.help ? 0 : 1;
+    }
+    if (!(command in HELP) || command === 'main') {
+      throw new UsageError(
+        `unknown command '${command}'; expected train, eval, predict or summary (see kiln --help)`,
+      );
+    }
+    if (values.help) {
+      log(HELP[command]!);
+      return 0;
+    }
+    if (values.backend) setBackend(values.backend);
+    const need = (n: number, what: string) => {
+      if (rest.length < n)
+        throw new UsageError(`kiln ${command}: missing ${what} (see kiln ${command} --help)`);
+    };
+    switch (command) {
+      case 'train': {
+        need(1, 'the config file');
+        const config = applyOverrides(await loadConfig(rest[0]!), values);
+        const result = await trainCommand(config, { resume: values.resume === true, log });
+        const epochs = result.secondsPerEpoch;
+        if (epochs.length) {
+          const mean = epochs.reduce((a, b) => a + b, 0) / epochs.length;
+          log(
+            `seconds per epoch: ${mean.toFixed(2)} on average over ${epochs.length} (backend ${getBackend()})`,
+          );
+        }
+        log(`run saved to ${result.runDir}`);
+        return 0;
+      }
+      case 'eval':
+        need(1, 'the run folder or checkpoint');
+        await evalCommand(rest[0]!, {
+          ...(values.data ? { data: values.data } : {}),
+          ...(values.labels ? { labels: values.labels } : {}),
+          log,
+        });
+        return 0;
+      case 'predict':
+        need(2, 'the run folder and the input file');
+        await predictCommand(rest[0]!, rest[1]!, {
+          ...(values.out ? { out: values.out } : {}),
+          log,
+        });
+        return 0;
+      case 'summary':
+        need(1, 'the config file');
+        await summaryCommand(await loadConfig(rest[0]!), log);
+        return 0;
+    }
+    return 0;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (
+      e instanceof KilnError ||
+      err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+      err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+    ) {
+      process.stderr.write(`kiln: ${err.message}\n`);
+      if (verbose) process.stderr.write(`${err.stack}\n`);
+      return 1;
+    }
+    process.stderr.write(`kiln: internal error: ${err?.message ?? String(e)}\n`);
+    process.stderr.write(
+      verbose
+        ? `${err?.stack}\n`
+        : 'run again with --verbose for the stack trace, and please report it\n',
+    );
+    return 2;
+  }
+}

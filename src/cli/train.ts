@@ -1,0 +1,200 @@
+import { join } from 'node:path';
+import { noGrad } from '../autograd/grad-mode.js';
+import { DataLoader } from '../data/dataloader.js';
+import { TensorDataset } from '../data/dataset.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { loadCheckpoint } from '../io/checkpoint.js';
+import { save } from '../io/files.js';
+import { zeros } from '../ops/creation.js';
+import { manualSeed } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Callback } from '../train/callback.js';
+import { CSVLogger } from '../train/callbacks/csv-logger.js';
+import { EarlyStopping } from '../train/callbacks/early-stopping.js';
+import { ModelCheckpoint } from '../train/callbacks/model-checkpoint.js';
+import { ReduceLROnPlateau } from '../train/callbacks/plateau.js';
+import { ProgressBar } from '../train/callbacks/progress-bar.js';
+import { LambdaCallback, TerminateOnNaN } from '../train/callbacks/simple.js';
+import { Trainer } from '../train/trainer.js';
+import { buildLoss, buildModel, buildOptimizer, buildScheduler } from './build.js';
+import type { TrainConfig } from './config.js';
+import { checkLabels, type PreparedData, prepareData, type Split } from './data.js';
+import { writeReport } from './report.js';
+import { chooseRunDir, RUN_FILES } from './run-dir.js';
+
+/** Options of `kiln train` beyond the config file. */
+export interface TrainCommandOptions {
+  resume: boolean;
+  /** Prints progress (default true). */
+  log: (line: string) => void;
+}
+
+/** What a finished `kiln train` reports. */
+export interface TrainResult {
+  runDir: string;
+  test: Record<string, number> | null;
+  secondsPerEpoch: number[];
+}
+
+/** The architecture record saved as a run's model.json: enough to rebuild the model and its inputs. */
+export interface ModelRecord {
+  layers: TrainConfig['model'];
+  sampleShape: number[];
+  task: 'classification' | 'regression';
+  numOutputs: number;
+  classes: string[] | null;
+  preprocessing: PreparedData['preprocessing'];
+  loss: TrainConfig['loss'];
+}
+
+function loader(
+  split: Split,
+  batchSize: number,
+  shuffle: boolean,
+  seed: number,
+): DataLoader<[Tensor, Tensor], [Tensor, Tensor]> {
+  return new DataLoader(new TensorDataset(split.x, split.y), { batchSize, shuffle, seed });
+}
+
+/** Runs `kiln train`: trains the configured model, checkpointing each epoch, then tests it. */
+export async function trainCommand(
+  config: TrainConfig,
+  options: TrainCommandOptions,
+): Promise<TrainResult> {
+  const { log } = options;
+  manualSeed(config.seed);
+  const { loss, classification } = buildLoss(config.loss);
+  const task = config.task ?? (classification ? 'classification' : 'regression');
+  const data = await prepareData(config, task === 'classification');
+  const model = buildModel(config.model, data.sampleShape);
+  model.eval();
+  const numOutputs = modelOutputs(model.forward.bind(model), data.sampleShape);
+  model.train();
+  if (task === 'classification') {
+    const classes = numOutputs === 1 ? 2 : numOutputs;
+    checkLabels(data.train.y, classes, 'training labels');
+    if (data.validation) checkLabels(data.validation.y, classes, 'validation labels');
+    if (data.test) checkLabels(data.test.y, classes, 'test labels');
+  }
+  const optimizer = buildOptimizer(config.optimizer, model);
+  const scheduler = config.schedule ? buildScheduler(config.schedule, optimizer) : undefined;
+  const { epochs, batchSize } = config.training;
+  const evalBatch = config.training.evalBatchSize ?? 500;
+  const train = loader(data.train, batchSize, true, config.seed);
+  const validation = data.validation ? loader(data.validation, evalBatch, false, 0) : undefined;
+
+  const runDir = await chooseRunDir(config.output.dir, config.name, options.resume);
+  const checkpointDir = join(runDir, RUN_FILES.checkpoints);
+  const monitor = config.callbacks.checkpoint?.monitor ?? (validation ? 'val_loss' : 'loss');
+  const checkpoint = new ModelCheckpoint({
+    dir: checkpointDir,
+    monitor,
+    saveTopK: config.callbacks.checkpoint?.saveTopK ?? 0,
+    ...(scheduler ? { scheduler } : {}),
+    config,
+    extra: () => ({ loaderRng: train.generator?.getState() ?? null }),
+  });
+  let initialEpoch = 0;
+  let initialStep = 0;
+  if (options.resume) {
+    const info = await loadCheckpoint(join(checkpointDir, 'last'), {
+      model,
+      optimizer,
+      ...(scheduler ? { scheduler } : {}),
+    });
+    initialEpoch = info.epoch ?? 0;
+    initialStep = info.step ?? 0;
+    const rng = (info.extra as { loaderRng?: number[] } | null)?.loaderRng;
+    if (rng && train.generator) train.generator.setState(rng);
+    const best = info.metrics?.[`best_${monitor}`];
+    if (typeof best === 'number') checkpoint.setBest(best);
+    log(`resuming ${runDir} from epoch ${initialEpoch} (step ${initialStep})`);
+  }
+  const record: ModelRecord = {
+    layers: config.model,
+    sampleShape: data.sampleShape,
+    task,
+    numOutputs,
+    classes: data.classes,
+    preprocessing: data.preprocessing,
+    loss: config.loss,
+  };
+  await writeFileAtomic(join(runDir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFileAtomic(join(runDir, RUN_FILES.model), `${JSON.stringify(record, null, 2)}\n`);
+
+  const secondsPerEpoch: number[] = [];
+  let epochStart = 0;
+  const timer = new LambdaCallback({
+    onEpochBegin: () => {
+      epochStart = performance.now();
+    },
+    onEpochEnd: (ctx) => {
+      const seconds = (performance.now() - epochStart) / 1000;
+      secondsPerEpoch.push(seconds);
+      ctx.logs.seconds = seconds;
+    },
+  });
+  const callbacks: Callback[] = [
+    timer,
+    new ProgressBar(),
+    new CSVLogger(join(runDir, RUN_FILES.metrics), { append: options.resume }),
+  ];
+  if (config.callbacks.terminateOnNaN ?? true) callbacks.push(new TerminateOnNaN());
+  if (config.callbacks.earlyStopping)
+    callbacks.push(new EarlyStopping(config.callbacks.earlyStopping));
+  if (config.callbacks.reduceLROnPlateau)
+    callbacks.push(new ReduceLROnPlateau(config.callbacks.reduceLROnPlateau));
+  callbacks.push(checkpoint);
+
+  const trainer = new Trainer({
+    model,
+    optimizer,
+    loss,
+    metrics: config.metrics,
+    callbacks,
+    ...(scheduler ? { scheduler, schedulerInterval: config.schedule?.interval ?? 'epoch' } : {}),
+    ...(config.training.gradClipNorm ? { gradClipNorm: config.training.gradClipNorm } : {}),
+    ...(config.training.accumulateGradSteps
+      ? { accumulateGradSteps: config.training.accumulateGradSteps }
+      : {}),
+  });
+  log(
+    `training ${config.name}: ${data.train.x.shape[0]} samples, ${model.numParameters()} parameters, run folder ${runDir}`,
+  );
+  const history = await trainer.fit(train, {
+    epochs,
+    initialEpoch,
+    initialStep,
+    ...(validation ? { validation } : {}),
+  });
+  await save(join(runDir, RUN_FILES.weights), model.stateDict(), {
+    format: 'pt',
+    producer: 'kiln',
+  });
+  let test: Record<string, number> | null = null;
+  if (data.test) {
+    test = await trainer.evaluate(loader(data.test, evalBatch, false, 0));
+    log(
+      `test: ${Object.entries(test)
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+        .join('  ')}`,
+    );
+  }
+  await writeReport(runDir, {
+    config,
+    history: history.epochs,
+    test,
+    secondsPerEpoch,
+    parameters: model.numParameters(),
+  });
+  return { runDir, test, secondsPerEpoch };
+}
+
+/** The size of the model's last output dim for a batch of one zero sample. */
+export function modelOutputs(
+  forward: (x: Tensor) => unknown,
+  sampleShape: readonly number[],
+): number {
+  const out = noGrad(() => forward(zeros([1, ...sampleShape]))) as Tensor;
+  return out.ndim <= 1 ? 1 : out.shape[out.ndim - 1]!;
+}
