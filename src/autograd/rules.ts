@@ -22,6 +22,11 @@ function keepDims(t: Tensor, node: GradNode): Tensor {
   return t.reshape(node.inputShapes[0]!.map((d, i) => (dims.includes(i) ? 1 : d)));
 }
 
+/** Whether input `i` of the node wants a gradient (skips work such as dX of a first layer). */
+function needs(node: GradNode, i: number): boolean {
+  return node.next[i] !== null;
+}
+
 /** A primitive's parameter (a slope, bound or exponent recorded with it). */
 function param(node: GradNode, which: 0 | 1): number {
   return (which === 0 ? node.attrs.param0 : node.attrs.param1) ?? 0;
@@ -148,15 +153,15 @@ export const RULES: Record<string, Rule> = {
   // Binary (broadcast gradients are summed back to the input shapes by the engine)
   add: (g) => [g, g],
   sub: (g) => [g, g.neg()],
-  mul: (g, n) => [g.mul(saved(n, 1)), g.mul(saved(n, 0))],
+  mul: (g, n) => [needs(n, 0) ? g.mul(saved(n, 1)) : null, needs(n, 1) ? g.mul(saved(n, 0)) : null],
   div: (g, n) => {
     const b = saved(n, 1);
-    return [g.div(b), g.mul(saved(n, 2)).div(b).neg()];
+    return [needs(n, 0) ? g.div(b) : null, needs(n, 1) ? g.mul(saved(n, 2)).div(b).neg() : null];
   },
   pow: (g, n) => {
     const [a, b, out] = [saved(n, 0), saved(n, 1), saved(n, 2)];
-    const da = where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1))));
-    const db = where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log()));
+    const da = needs(n, 0) ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null;
+    const db = needs(n, 1) ? where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(out).mul(a.log())) : null;
     return [da, db];
   },
   maximum: (g, n) => {
@@ -171,7 +176,7 @@ export const RULES: Record<string, Rule> = {
   },
   where: (g, n) => {
     const cond = n.attrs.cond!;
-    return [where(cond, g, 0), where(cond, 0, g)];
+    return [needs(n, 0) ? where(cond, g, 0) : null, needs(n, 1) ? where(cond, 0, g) : null];
   },
 
   // Reductions: g (and a saved output) are brought back to the keepDim shape to broadcast
@@ -193,18 +198,21 @@ export const RULES: Record<string, Rule> = {
   // Linear algebra
   matmul: (g, n) => {
     const [a, b] = [saved(n, 0), saved(n, 1)];
-    return [g.matmul(b.transpose(-1, -2)), a.transpose(-1, -2).matmul(g)];
+    return [
+      needs(n, 0) ? g.matmul(b.transpose(-1, -2)) : null,
+      needs(n, 1) ? a.transpose(-1, -2).matmul(g) : null,
+    ];
   },
 
   // Indexing
   gather: (g, n) => [
     zeros(n.attrs.shape!, { dtype: g.dtype }).scatterAdd(n.attrs.dim!, n.attrs.index!, g),
   ],
-  scatterAdd: (g, n) => [g, g.gather(n.attrs.dim!, n.attrs.index!)],
+  scatterAdd: (g, n) => [g, needs(n, 1) ? g.gather(n.attrs.dim!, n.attrs.index!) : null],
   indexSelect: (g, n) => [
     zeros(n.attrs.shape!, { dtype: g.dtype }).indexAdd(n.attrs.dim!, n.attrs.index!, g),
   ],
-  indexAdd: (g, n) => [g, g.indexSelect(n.attrs.dim!, n.attrs.index!)],
+  indexAdd: (g, n) => [g, needs(n, 1) ? g.indexSelect(n.attrs.dim!, n.attrs.index!) : null],
 };
 
 /**
