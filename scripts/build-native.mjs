@@ -42,8 +42,14 @@ function main() {
     console.log('kiln: native backend built (build/Release/kiln_native.node).');
     return;
   }
-  const log = `${res.stdout ?? ''}${res.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-  console.log(`${log}\n${NOTICE} (node-gyp failed; set KILN_NO_NATIVE=1 to skip the build).`);
+  const log = `${res.stdout ?? ''}${res.stderr ?? ''}`;
+  if (process.env.KILN_NATIVE_VERBOSE === '1') console.log(log);
+  // One line of the compiler's complaint is enough to tell a missing toolchain from a bug.
+  const first = log.split('\n').find((l) => /error/i.test(l) && !/^gyp (ERR|info)/.test(l));
+  const why = res.error ? res.error.message : (first ?? `node-gyp exited with ${res.status}`);
+  console.log(
+    `${NOTICE} (build failed: ${why.trim().slice(0, 200)}; KILN_NATIVE_VERBOSE=1 shows the full log).`,
+  );
 }
 
 main();

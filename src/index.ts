@@ -8,6 +8,7 @@
  * x.square().sum().backward();
  * ```
  */
+import { registerNativeBackend } from './backend/native/index.js';
 import { initDefaultBackend } from './backend/registry.js';
 import { arithmetic } from './functional.js';
 
@@ -16,6 +17,7 @@ export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode.js';
 export type { BinaryOp, ReduceOp, UnaryOp, View } from './backend/backend.js';
 export type { BackendName } from './backend/registry.js';
 export { getBackend, setBackend } from './backend/registry.js';
+export { getNumThreads, setNumThreads } from './backend/threads.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';
 export * as F from './nn/functional.js';
@@ -76,4 +78,5 @@ export const maximum = arithmetic.maximum;
 /** Elementwise minimum; either side may be a number. @example `k.minimum(x, 1)` */
 export const minimum = arithmetic.minimum;
 
+registerNativeBackend();
 initDefaultBackend();

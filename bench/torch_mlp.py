@@ -1,0 +1,27 @@
+"""PyTorch side of bench/mlp.ts: prints samples/s of the same MLP training step."""
+import sys
+import time
+
+import torch
+
+batch, steps, threads = (int(a) for a in sys.argv[1:4])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+x = torch.rand(batch, 784)
+y = torch.randint(0, 10, (batch,))
+
+
+def step():
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()
+
+
+for _ in range(50):
+    step()
+start = time.perf_counter()
+for _ in range(steps):
+    step()
+print(steps * batch / (time.perf_counter() - start))

@@ -1,0 +1,49 @@
+{
+  # One build runs on any x86-64: the AVX2 and AVX-512 kernels are separate static libraries
+  # compiled with their own -m flags and chosen at run time; everything else is baseline.
+  "target_defaults": {
+    "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-ffp-contract=fast", "-fno-math-errno"],
+    "cflags_cc!": ["-O2", "-Os"],
+    "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+    "xcode_settings": {
+      "GCC_OPTIMIZATION_LEVEL": "3",
+      "CLANG_CXX_LANGUAGE_STANDARD": "gnu++17",
+      "MACOSX_DEPLOYMENT_TARGET": "11.0"
+    }
+  },
+  "targets": [
+    {
+      "target_name": "kiln_native",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/gemm.cc",
+        "native/src/gemm_generic.cc",
+        "native/src/pool.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "conditions": [
+        ["target_arch=='x64'", { "dependencies": ["kiln_avx2", "kiln_avx512"] }]
+      ]
+    }
+  ],
+  "conditions": [
+    ["target_arch=='x64'", {
+      "targets": [
+        {
+          "target_name": "kiln_avx2",
+          "type": "static_library",
+          "sources": ["native/src/gemm_avx2.cc"],
+          "cflags_cc": ["-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] }
+        },
+        {
+          "target_name": "kiln_avx512",
+          "type": "static_library",
+          "sources": ["native/src/gemm_avx512.cc"],
+          "cflags_cc": ["-mavx512f", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mfma"] }
+        }
+      ]
+    }]
+  ]
+}

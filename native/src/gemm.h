@@ -1,0 +1,61 @@
+// Internal GEMM interface shared by the dispatcher (gemm.cc) and the per-ISA kernel units.
+// Only plain structs and function declarations live here: every ISA unit is compiled with
+// different -m flags, so nothing inline that could be emitted as a weak symbol may be shared.
+#pragma once
+#include <cstddef>
+
+namespace kiln {
+
+// One 2-D product C = A·B (or C += A·B). A and B are read through arbitrary element strides;
+// C has unit column stride and row stride ldc.
+template <class T>
+struct Gemm {
+  const T* a;
+  const T* b;
+  T* c;
+  long m, n, k;
+  long sam, sak;  // A strides: row (m), column (k)
+  long sbk, sbn;  // B strides: row (k), column (n)
+  long ldc;
+  bool accumulate;
+};
+
+// Computes the rectangle C[m0:m1, n0:n1] of one product on the calling thread.
+using RectF32 = void (*)(const Gemm<float>&, long m0, long m1, long n0, long n1);
+using RectF64 = void (*)(const Gemm<double>&, long m0, long m1, long n0, long n1);
+
+struct KernelSet {
+  const char* name;
+  RectF32 f32;
+  RectF64 f64;
+  int mr32, nr32, mr64, nr64;  // register tile, for splitting work on tile boundaries
+};
+
+// Each returns null where that unit was not compiled in (e.g. x86 kernels on arm64).
+const KernelSet* kernels_avx512();
+const KernelSet* kernels_avx2();
+const KernelSet* kernels_generic();
+
+// Per-thread packing buffers, 64-byte aligned, grown on demand and kept for reuse.
+void* scratch(int slot, size_t bytes);
+
+// Batched product over `nbatch` batch indices. Batch b's operands start at
+// a + aoff[b], b + boff[b], c + coff[b] (offsets are computed by the caller).
+struct BatchPlan {
+  long nbatch;
+  int ndims;            // batch dims
+  const long* shape;    // [ndims]
+  const long* sa;       // A batch strides [ndims]
+  const long* sb;       // B batch strides [ndims]
+  const long* sc;       // C batch strides [ndims]
+};
+
+void gemm_f32(const Gemm<float>& g, const BatchPlan& plan);
+void gemm_f64(const Gemm<double>& g, const BatchPlan& plan);
+
+// Selects the kernel set by name ("avx512f", "avx2", "generic"); false if unavailable here.
+bool select_kernels(const char* name);
+const char* kernel_name();
+const char* cpu_features();
+
+}  // namespace kiln

@@ -1,0 +1,97 @@
+// AVX2+FMA kernels (16 ymm registers: a 6×16 float tile uses 12 accumulators).
+#include "gemm.h"
+
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+namespace kiln {
+namespace avx2 {
+
+inline __m256i lane_mask(int n, int w) {
+  // Lanes below n are all-ones; the mask selects the first n elements of width-w lanes.
+  const __m256i idx = w == 8 ? _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)
+                             : _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx);
+}
+
+struct F32 {
+  using T = float;
+  using V = __m256;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const T* p) { return _mm256_load_ps(p); }
+  static V loadu(const T* p) { return _mm256_loadu_ps(p); }
+  static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
+  static V bcast(const T* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V load_n(const T* p, int n) { return _mm256_maskload_ps(p, lane_mask(n, 8)); }
+  static void store_n(T* p, V v, int n) { _mm256_maskstore_ps(p, lane_mask(n, 8), v); }
+  static constexpr bool kTranspose = true;
+  // 8×8 transpose: r[i] = row i in, r[q] = column q out.
+  __attribute__((always_inline)) static void transpose(V r[8]) {
+    V t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    // u[4g + c]: 128-bit lane j holds column 4j + c of rows 4g..4g+3.
+    for (int g = 0; g < 8; g += 4) {
+      u[g] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
+      u[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xEE);
+      u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+      u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {
+      r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+      r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+    }
+  }
+};
+
+struct F64 {
+  using T = double;
+  using V = __m256d;
+  static constexpr int W = 4;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V load(const T* p) { return _mm256_load_pd(p); }
+  static V loadu(const T* p) { return _mm256_loadu_pd(p); }
+  static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
+  static V bcast(const T* p) { return _mm256_broadcast_sd(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  static V load_n(const T* p, int n) { return _mm256_maskload_pd(p, lane_mask(n, 4)); }
+  static void store_n(T* p, V v, int n) { _mm256_maskstore_pd(p, lane_mask(n, 4), v); }
+  static constexpr bool kTranspose = true;
+  // 4×4 transpose: r[i] = row i in, r[q] = column q out.
+  __attribute__((always_inline)) static void transpose(V r[4]) {
+    V t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    V t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+  }
+};
+
+#include "gemm_kernel.inc"
+
+void rect_f32(const Gemm<float>& g, long m0, long m1, long n0, long n1) {
+  gemm_rect<F32, 6, 2, 384, 384, 960>(g, m0, m1, n0, n1);
+}
+void rect_f64(const Gemm<double>& g, long m0, long m1, long n0, long n1) {
+  gemm_rect<F64, 6, 2, 320, 192, 960>(g, m0, m1, n0, n1);
+}
+
+const KernelSet kSet = {"avx2", rect_f32, rect_f64, 6, 16, 6, 8};
+
+}  // namespace avx2
+
+const KernelSet* kernels_avx2() { return &avx2::kSet; }
+}  // namespace kiln
+
+#else
+namespace kiln {
+const KernelSet* kernels_avx2() { return nullptr; }
+}  // namespace kiln
+#endif
