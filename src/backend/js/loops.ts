@@ -50,6 +50,15 @@ return function loop(shape, out, oOff, oStr, inputs, offs, strs, p0, p1) {
   const inner = shape[nd - 1];
   if (inner === 0) return;
   const oS = oStr[nd - 1]; ${ins.map((k) => `const t${k} = s${k}[nd - 1];`).join(' ')}
+  if (nd === 1 && oS === 1${ins.map((k) => ` && t${k} === 1`).join('')}) {
+    // Contiguous operands: a flat indexed loop, which V8 compiles several times tighter.
+    ${ins.map((k) => `const c${k} = offs[${k}];`).join(' ')}
+    for (let j = 0; j < inner; j++) {
+      const o = oOff + j; ${ins.map((k) => `const i${k} = c${k} + j;`).join(' ')}
+      ${body}
+    }
+    return;
+  }
   let outer = 1;
   for (let d = 0; d < nd - 1; d++) outer *= shape[d];
   const idx = new Int32Array(nd);
