@@ -1,14 +1,22 @@
 /**
- * `npm run bench`: the benchmark suite. Results and ratios are recorded in docs/benchmarks.md.
+ * `npm run bench`: every benchmark, each in its own process (so peak RSS and JIT state are per
+ * benchmark), side by side with the peers where they are installed. Results and ratios are
+ * recorded in docs/benchmarks.md.
  */
-import * as k from '../src/index.js';
-import { benchMatmul } from './matmul.js';
-import { benchMemory } from './memory.js';
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
 
-console.log(
-  `kiln benchmarks: node ${process.version}, ${process.arch}, backend ${k.getBackend()}\n`,
-);
-k.setBackend('js');
-benchMatmul([128, 256, 512, 1024]);
-console.log();
-benchMemory(20000);
+const node = process.execPath;
+
+function run(title: string, script: string, args: string[] = []): void {
+  console.log(`\n=== ${title} ===`);
+  const result = spawnSync(node, ['--import', 'tsx', script, ...args], { stdio: 'inherit', env: { ...process.env, KILN_QUIET: '1' } });
+  if (result.status !== 0) console.log(`(${script} exited with ${result.status})`);
+}
+
+console.log(`kiln benchmarks: node ${process.version}, ${process.arch}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
+run('GEMM: kiln native vs OpenBLAS (float32)', 'bench/gemm.ts');
+run('matmul on the js backend', 'bench/matmul.ts', ['--backend', 'js']);
+run('MLP training vs PyTorch and TensorFlow.js', 'bench/mlp.ts');
+run('peak memory of MLP training (kiln vs PyTorch)', 'bench/mlp-rss.ts');
+run('memory over 20,000 steps', 'bench/memory.ts');

@@ -1,4 +1,6 @@
-"""PyTorch side of bench/mlp.ts: prints samples/s of the same MLP training step."""
+"""PyTorch side of bench/mlp.ts: prints samples/s of the same MLP training step (or, with
+--rss, the peak resident memory in MiB after fresh random batches each step)."""
+import resource
 import sys
 import time
 
@@ -18,6 +20,14 @@ def step():
     torch.nn.functional.cross_entropy(model(x), y).backward()
     opt.step()
 
+
+if "--rss" in sys.argv:
+    for _ in range(steps):
+        x = torch.rand(batch, 784)
+        y = torch.randint(0, 10, (batch,))
+        step()
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    sys.exit(0)
 
 for _ in range(50):
     step()
