@@ -59,25 +59,48 @@ const BINARY: Record<BinaryOp, string> = {
 /** Integer variants where float arithmetic would lose int32 wrap-around semantics. */
 const BINARY_INT: Partial<Record<BinaryOp, string>> = { mul: 'Math.imul(a, b)' };
 
+const bodies = new Map<string, string>();
+
+/** The loop body of an op for an output dtype, built once. */
+function bodyOf(key: string, outIsBool: boolean, build: () => string): string {
+  const cacheKey = `${key}|${outIsBool}`;
+  let body = bodies.get(cacheKey);
+  if (body === undefined) {
+    body = storeBody(build(), outIsBool);
+    bodies.set(cacheKey, body);
+  }
+  return body;
+}
+
 export function unary(op: UnaryOp, x: View, out: View, p0: number, p1: number): void {
-  const expr = `(${UNARY[op].replace(/\bx\b/g, 'x0[i0]')})`;
-  runLoop(storeBody(expr, out.dtype === 'bool'), out, [x], p0, p1);
+  const body = bodyOf(op, out.dtype === 'bool', () => `(${UNARY[op].replace(/\bx\b/g, 'x0[i0]')})`);
+  runLoop(body, out, [x], p0, p1);
 }
 
 export function binary(op: BinaryOp, a: View, b: View, out: View): void {
-  const template = (out.dtype === 'int32' && BINARY_INT[op]) || BINARY[op];
-  const expr = `(${template.replace(/\ba\b/g, 'x0[i0]').replace(/\bb\b/g, 'x1[i1]')})`;
-  runLoop(storeBody(expr, out.dtype === 'bool'), out, [a, b]);
+  const isInt = out.dtype === 'int32' && BINARY_INT[op] !== undefined;
+  const body = bodyOf(isInt ? `${op}:int` : op, out.dtype === 'bool', () => {
+    const template = (isInt && BINARY_INT[op]) || BINARY[op];
+    return `(${template.replace(/\ba\b/g, 'x0[i0]').replace(/\bb\b/g, 'x1[i1]')})`;
+  });
+  runLoop(body, out, [a, b]);
 }
 
+const WHERE = storeBody('(x0[i0] !== 0 ? x1[i1] : x2[i2])', false);
+const WHERE_BOOL = storeBody('(x0[i0] !== 0 ? x1[i1] : x2[i2])', true);
+const COPY = storeBody('x0[i0]', false);
+const COPY_BOOL = storeBody('x0[i0]', true);
+const FILL = storeBody('p0', false);
+const FILL_BOOL = storeBody('p0', true);
+
 export function where(cond: View, a: View, b: View, out: View): void {
-  runLoop(storeBody('(x0[i0] !== 0 ? x1[i1] : x2[i2])', out.dtype === 'bool'), out, [cond, a, b]);
+  runLoop(out.dtype === 'bool' ? WHERE_BOOL : WHERE, out, [cond, a, b]);
 }
 
 export function copy(x: View, out: View): void {
-  runLoop(storeBody('x0[i0]', out.dtype === 'bool'), out, [x]);
+  runLoop(out.dtype === 'bool' ? COPY_BOOL : COPY, out, [x]);
 }
 
 export function fill(out: View, value: number): void {
-  runLoop(storeBody('p0', out.dtype === 'bool'), out, [], value);
+  runLoop(out.dtype === 'bool' ? FILL_BOOL : FILL, out, [], value);
 }

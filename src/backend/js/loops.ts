@@ -32,8 +32,8 @@ type Loop = (
 const cache = new Map<string, Loop>();
 
 /** Compiles (once) a loop over `nIn` strided inputs and one strided output with this body. */
-export function compileLoop(nIn: number, body: string): Loop {
-  const key = `${nIn}|${body}`;
+export function compileLoop(nIn: number, body: string, variant = ''): Loop {
+  const key = `${nIn}|${variant}|${body}`;
   let loop = cache.get(key);
   if (loop) return loop;
   const ins = Array.from({ length: nIn }, (_, k) => k);
@@ -116,7 +116,10 @@ export function coalesce(
 /** Runs a compiled body over out and inputs, all of out's shape. */
 export function runLoop(body: string, out: View, inputs: readonly View[], p0 = 0, p1 = 0): void {
   const { shape, strides } = coalesce(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
-  compileLoop(inputs.length, body)(
+  // One compiled copy per combination of dtypes keeps each loop's array accesses monomorphic.
+  let variant: string = out.dtype;
+  for (const v of inputs) variant += v.dtype;
+  compileLoop(inputs.length, body, variant)(
     shape,
     out.storage,
     out.offset,

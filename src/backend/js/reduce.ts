@@ -22,7 +22,7 @@ export function reduce(op: ReduceOp, x: View, dims: readonly number[], out: View
   const acc = new Float64Array(n).fill(INITIAL[op]);
   const accStrides = contiguousStrides(out.shape).map((s, d) => (dims.includes(d) ? 0 : s));
   const { shape, strides } = coalesce(x.shape, [accStrides, x.strides]);
-  compileLoop(1, ACCUMULATE[op])(
+  compileLoop(1, ACCUMULATE[op], x.dtype)(
     shape,
     acc,
     0,
