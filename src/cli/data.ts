@@ -61,6 +61,7 @@ async function loadIdxPair(imagesPath: string, labelsPath: string, limit?: numbe
 /** Reads the raw features and targets of the train (and optional test) files. */
 async function loadRaw(
   config: TrainConfig,
+  classification: boolean,
 ): Promise<{ train: Split; test: Split | null; classes: string[] | null }> {
   const d = config.data;
   switch (d.format) {
@@ -97,14 +98,19 @@ async function loadRaw(
     }
     case 'iris': {
       const data = await loadIris(need(d.path, 'path', 'iris'));
-      return { train: { x: data.features, y: data.labels }, test: null, classes: data.classes };
+      const train = head({ x: data.features, y: data.labels }, d.limit);
+      return { train, test: null, classes: data.classes };
     }
     case 'diabetes': {
       const data = await loadDiabetes(
         need(d.path, 'path', 'diabetes'),
         need(d.target, 'target', 'diabetes'),
       );
-      return { train: { x: data.features, y: data.labels }, test: null, classes: null };
+      return {
+        train: head({ x: data.features, y: data.labels }, d.limit),
+        test: null,
+        classes: null,
+      };
     }
     case 'csv': {
       if (d.label === undefined)
@@ -116,19 +122,26 @@ async function loadRaw(
         ...(d.delimiter ? { delimiter: d.delimiter } : {}),
         ...(d.categorical ? { categorical: d.categorical } : {}),
         ...(d.missing ? { missing: d.missing } : {}),
-        ...(config.task === 'classification' ? { labelDtype: 'int32' as const } : {}),
-        ...(config.task === 'regression' ? { labelDtype: 'float32' as const } : {}),
+        // Class indices for a classification loss, values for a regression one.
+        labelDtype: classification ? ('int32' as const) : ('float32' as const),
       };
       const train = await readCsv(need(d.train ?? d.path, 'train', 'csv'), options);
       const test = d.test ? await readCsv(need(d.test, 'test', 'csv'), options) : null;
       const split = (c: typeof train): Split => ({ x: c.features, y: c.labels! });
       return {
-        train: split(train),
-        test: test ? split(test) : null,
+        train: head(split(train), d.limit),
+        test: test ? head(split(test), d.testLimit) : null,
         classes: train.classes ?? null,
       };
     }
   }
+}
+
+/** The first `limit` samples of a split (all of them without a limit). */
+function head(s: Split, limit: number | undefined): Split {
+  const n = s.x.shape[0]!;
+  if (limit === undefined || limit >= n) return s;
+  return { x: s.x.narrow(0, 0, limit).contiguous(), y: s.y.narrow(0, 0, limit).contiguous() };
 }
 
 function splitOff(data: Split, fraction: number, stratify: boolean, seed: number): [Split, Split] {
@@ -147,7 +160,7 @@ export async function prepareData(
   config: TrainConfig,
   classification: boolean,
 ): Promise<PreparedData> {
-  const raw = await loadRaw(config);
+  const raw = await loadRaw(config, classification);
   const stratify = classification && (config.split.stratify ?? true);
   let { train, test } = raw;
   if (!test) {
@@ -208,16 +221,25 @@ export function scalerFromJSON(json: ReturnType<Standardize['toJSON']>): Standar
   return json.type === 'MinMaxScale' ? MinMaxScale.fromJSON(json) : Standardize.fromJSON(json);
 }
 
-/** Throws a `DataError` naming the first label outside [0, numClasses). */
+/**
+ * Throws a `DataError` naming the first label outside [0, numClasses) and how many there are.
+ * (Rows are not named: after shuffled splits they would not match the lines of the file.)
+ */
 export function checkLabels(y: Tensor, numClasses: number, where: string): void {
   if (y.dtype !== 'int32') return;
   const data = y.dataSync();
+  let first: number | undefined;
+  let count = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (v < 0 || v >= numClasses) {
-      throw new DataError(
-        `${where}: label ${v} at row ${i + 1} is out of range for a model with ${numClasses} outputs (expected 0..${numClasses - 1})`,
-      );
+      first ??= v;
+      count++;
     }
+  }
+  if (first !== undefined) {
+    throw new DataError(
+      `${where}: label ${first} is out of range for a model with ${numClasses} outputs (expected 0..${numClasses - 1}; ${count} of ${data.length} labels out of range)`,
+    );
   }
 }

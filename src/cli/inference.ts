@@ -11,7 +11,7 @@ import { load } from '../io/files.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { SGD } from '../optim/sgd.js';
-import { ConfigError, DataError } from '../tensor/errors.js';
+import { ConfigError, DataError, fmtShape, ShapeError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConfusionMatrix } from '../train/metrics/confusion.js';
 import { Trainer } from '../train/trainer.js';
@@ -77,6 +77,7 @@ async function readInput(
   const name = basename(file).toLowerCase();
   if (name.includes('idx') || extname(name) === '.ubyte') {
     const images = await readIdx(file);
+    checkSampleShape(file, images.shape.slice(1), run.record.sampleShape);
     const pixels = Float32Array.from(images.data, (v) => v / 255);
     const x = tensor(pixels, { shape: [images.shape[0]!, ...run.record.sampleShape] });
     const y = labelsFile
@@ -96,11 +97,27 @@ async function readInput(
     ...(d.delimiter ? { delimiter: d.delimiter } : {}),
     ...(d.columns ? { columns: d.columns } : {}),
   });
+  checkSampleShape(file, csv.features.shape.slice(1), run.record.sampleShape);
   const split: Split = applyPreprocessing(
     { x: csv.features, y: csv.labels ?? csv.features },
     run.record.preprocessing,
   );
   return { x: split.x, y: csv.labels ? split.y : null };
+}
+
+/** Throws a `ShapeError` naming both shapes when a file's samples do not fit the model. */
+function checkSampleShape(file: string, got: readonly number[], expected: readonly number[]): void {
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  // IDX images may come as [H, W] for a model trained on [1, H, W]: same size is enough there.
+  if (
+    got.length === expected.length
+      ? fmtShape(got) === fmtShape(expected)
+      : size(got) === size(expected)
+  )
+    return;
+  throw new ShapeError(
+    `${file}: samples have shape ${fmtShape(got)} but the model expects ${fmtShape(expected)}`,
+  );
 }
 
 /** Runs `kiln eval`: loss, metrics and (for classification) the confusion matrix. */

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+// The package entry registers the native backend and picks the default one (native when built).
+import '../index.js';
 import { getBackend, setBackend } from '../backend/registry.js';
 import { KilnError } from '../tensor/errors.js';
 import { loadConfig, type TrainConfig, validateConfig } from './config.js';

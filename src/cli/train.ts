@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../autograd/grad-mode.js';
 import { DataLoader } from '../data/dataloader.js';
@@ -6,11 +7,12 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { save } from '../io/files.js';
 import { zeros } from '../ops/creation.js';
+import type { PlateauStateDict } from '../optim/lr-scheduler/plateau.js';
 import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Callback } from '../train/callback.js';
 import { CSVLogger } from '../train/callbacks/csv-logger.js';
-import { EarlyStopping } from '../train/callbacks/early-stopping.js';
+import { EarlyStopping, type EarlyStoppingState } from '../train/callbacks/early-stopping.js';
 import { ModelCheckpoint } from '../train/callbacks/model-checkpoint.js';
 import { ReduceLROnPlateau } from '../train/callbacks/plateau.js';
 import { ProgressBar } from '../train/callbacks/progress-bar.js';
@@ -86,13 +88,24 @@ export async function trainCommand(
   const runDir = await chooseRunDir(config.output.dir, config.name, options.resume);
   const checkpointDir = join(runDir, RUN_FILES.checkpoints);
   const monitor = config.callbacks.checkpoint?.monitor ?? (validation ? 'val_loss' : 'loss');
+  const earlyStopping = config.callbacks.earlyStopping
+    ? new EarlyStopping(config.callbacks.earlyStopping)
+    : null;
+  const plateau = config.callbacks.reduceLROnPlateau
+    ? new ReduceLROnPlateau(config.callbacks.reduceLROnPlateau)
+    : null;
   const checkpoint = new ModelCheckpoint({
     dir: checkpointDir,
     monitor,
     saveTopK: config.callbacks.checkpoint?.saveTopK ?? 0,
     ...(scheduler ? { scheduler } : {}),
     config,
-    extra: () => ({ loaderRng: train.generator?.getState() ?? null }),
+    // Everything else a resume needs to continue exactly as an uninterrupted run would.
+    extra: () => ({
+      loaderRng: train.generator?.getState() ?? null,
+      earlyStopping: earlyStopping?.stateDict() ?? null,
+      reduceLROnPlateau: plateau?.stateDict() ?? null,
+    }),
   });
   let initialEpoch = 0;
   let initialStep = 0;
@@ -104,8 +117,23 @@ export async function trainCommand(
     });
     initialEpoch = info.epoch ?? 0;
     initialStep = info.step ?? 0;
-    const rng = (info.extra as { loaderRng?: number[] } | null)?.loaderRng;
-    if (rng && train.generator) train.generator.setState(rng);
+    const extra = info.extra as ResumeExtra | null;
+    if (extra?.loaderRng && train.generator) train.generator.setState(extra.loaderRng);
+    if (extra?.reduceLROnPlateau && plateau) plateau.loadStateDict(extra.reduceLROnPlateau);
+    if (extra?.earlyStopping && earlyStopping) {
+      const state = extra.earlyStopping;
+      // The best epoch's weights, for restoreBestWeights, are those of checkpoints/best when
+      // that checkpoint is of the same epoch (same monitor, as in the default setup).
+      let bestWeights: Record<string, Tensor> | undefined;
+      if (earlyStopping.restoreBestWeights && state.bestEpoch >= 0) {
+        bestWeights = await weightsOfEpoch(join(checkpointDir, 'best'), state.bestEpoch + 1);
+        if (!bestWeights)
+          log(
+            `note: the best weights of epoch ${state.bestEpoch + 1} are not in checkpoints/best, so earlyStopping.restoreBestWeights restores only epochs trained from now on`,
+          );
+      }
+      earlyStopping.loadStateDict(state, bestWeights);
+    }
     const best = info.metrics?.[`best_${monitor}`];
     if (typeof best === 'number') checkpoint.setBest(best);
     log(`resuming ${runDir} from epoch ${initialEpoch} (step ${initialStep})`);
@@ -140,10 +168,8 @@ export async function trainCommand(
     new CSVLogger(join(runDir, RUN_FILES.metrics), { append: options.resume }),
   ];
   if (config.callbacks.terminateOnNaN ?? true) callbacks.push(new TerminateOnNaN());
-  if (config.callbacks.earlyStopping)
-    callbacks.push(new EarlyStopping(config.callbacks.earlyStopping));
-  if (config.callbacks.reduceLROnPlateau)
-    callbacks.push(new ReduceLROnPlateau(config.callbacks.reduceLROnPlateau));
+  if (earlyStopping) callbacks.push(earlyStopping);
+  if (plateau) callbacks.push(plateau);
   callbacks.push(checkpoint);
 
   const trainer = new Trainer({
@@ -188,6 +214,28 @@ export async function trainCommand(
     parameters: model.numParameters(),
   });
   return { runDir, test, secondsPerEpoch };
+}
+
+/** What `kiln train` saves in a checkpoint's `extra` to resume exactly. */
+interface ResumeExtra {
+  loaderRng?: number[] | null;
+  earlyStopping?: EarlyStoppingState | null;
+  reduceLROnPlateau?: PlateauStateDict | null;
+}
+
+/** The model weights of a checkpoint if it was written at the end of `epoch` (from 1), else undefined. */
+async function weightsOfEpoch(
+  dir: string,
+  epoch: number,
+): Promise<Record<string, Tensor> | undefined> {
+  if (!existsSync(join(dir, 'checkpoint.json'))) return undefined;
+  const weights: Record<string, Tensor> = {};
+  const holder = {
+    stateDict: () => ({}),
+    loadStateDict: (sd: Record<string, Tensor>) => void Object.assign(weights, sd),
+  };
+  const info = await loadCheckpoint(dir, { model: holder, restoreRng: false });
+  return info.epoch === epoch ? weights : undefined;
 }
 
 /** The size of the model's last output dim for a batch of one zero sample. */

@@ -156,8 +156,9 @@ export class Trainer {
         stepScheduler(this.options.scheduler, logs, this.options.schedulerMonitor);
       }
       ctx.logs = logs;
-      history.push(epoch, logs);
       await runHook(this.callbacks, 'onEpochEnd', ctx);
+      // Recorded after the hooks, as Keras's History, so values they add (timings) are kept.
+      history.push(epoch, ctx.logs);
     }
     await runHook(this.callbacks, 'onTrainEnd', ctx);
     return history;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { Callback, TrainContext } from '../callback.js';
 
@@ -24,6 +25,7 @@ export class CSVLogger implements Callback {
   onTrainBegin(): void {
     this.rows = [];
     this.columns = [];
+    mkdirSync(dirname(this.path), { recursive: true });
     if (!this.options.append) return;
     let text = '';
     try {
@@ -52,6 +54,13 @@ export class CSVLogger implements Callback {
     const epoch = String(ctx.epoch + 1);
     this.rows = this.rows.filter((r) => r.split(this.separator)[0] !== epoch);
     this.rows.push([epoch, ...cells].join(this.separator));
+    // Rows written before a column first appeared get an empty cell, so every row stays as wide
+    // as the header.
+    const width = this.columns.length + 1;
+    this.rows = this.rows.map((r) => {
+      const n = r.split(this.separator).length;
+      return n < width ? r + this.separator.repeat(width - n) : r;
+    });
     const header = ['epoch', ...this.columns].join(this.separator);
     await writeFileAtomic(this.path, `${[header, ...this.rows].join('\n')}\n`);
   }

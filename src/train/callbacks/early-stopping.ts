@@ -19,6 +19,13 @@ export interface EarlyStoppingOptions {
   baseline?: number;
 }
 
+/** The counters of an `EarlyStopping`, saved with checkpoints so that a resumed run goes on where it was. */
+export interface EarlyStoppingState {
+  best: number;
+  bestEpoch: number;
+  wait: number;
+}
+
 /**
  * Stops training when a monitored value stops improving, as Keras's EarlyStopping.
  *
@@ -43,6 +50,10 @@ export class EarlyStopping implements Callback {
   /** Epoch at which training was stopped, or -1. */
   stoppedEpoch = -1;
   private bestWeights: Record<string, Tensor> | null = null;
+  private resumed: {
+    state: EarlyStoppingState;
+    bestWeights: Record<string, Tensor> | null;
+  } | null = null;
 
   constructor(options: EarlyStoppingOptions = {}) {
     this.options = options;
@@ -64,6 +75,25 @@ export class EarlyStopping implements Callback {
     this.wait = 0;
     this.stoppedEpoch = -1;
     this.bestWeights = null;
+    if (this.resumed) {
+      ({ best: this.best, bestEpoch: this.bestEpoch, wait: this.wait } = this.resumed.state);
+      this.bestWeights = this.resumed.bestWeights;
+      this.resumed = null;
+    }
+  }
+
+  /** The counters to save with a checkpoint. */
+  stateDict(): EarlyStoppingState {
+    return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait };
+  }
+
+  /**
+   * Continues from saved counters when the next `fit` begins (a resume). `bestWeights` are the
+   * best epoch's weights, for `restoreBestWeights`; without them the weights of epochs before the
+   * resume cannot be restored.
+   */
+  loadStateDict(state: EarlyStoppingState, bestWeights?: Record<string, Tensor>): void {
+    this.resumed = { state: { ...state }, bestWeights: bestWeights ? snapshot(bestWeights) : null };
   }
 
   private improves(value: number): boolean {

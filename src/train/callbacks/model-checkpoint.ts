@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CheckpointScheduler, saveCheckpoint } from '../../io/checkpoint.js';
 import { ConfigError } from '../../tensor/errors.js';
@@ -48,9 +48,37 @@ export class ModelCheckpoint implements Callback {
       throw new ConfigError(`ModelCheckpoint: saveTopK must be a non-negative integer, got ${k}`);
   }
 
-  onTrainBegin(): void {
+  async onTrainBegin(): Promise<void> {
     this.mode = resolveMode(this.options.mode ?? 'auto', this.monitor);
     if (Number.isNaN(this.best)) this.best = this.mode === 'min' ? Infinity : -Infinity;
+    if ((this.options.saveTopK ?? 0) > 0 && this.topK.length === 0) await this.findTopK();
+  }
+
+  /** Ranks the `epoch-NNNN/` checkpoints already in `dir` (a resume), so at most k are kept. */
+  private async findTopK(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.options.dir);
+    } catch {
+      return;
+    }
+    for (const name of names.filter((n) => /^epoch-\d{4,}$/.test(n)).sort()) {
+      const dir = join(this.options.dir, name);
+      let manifest: { metrics?: Record<string, unknown> } | null = null;
+      try {
+        manifest = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
+      } catch {
+        // Saves are atomic, so this is what a crash during a removal leaves: finish removing it.
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      const value = manifest?.metrics?.[this.monitor];
+      if (typeof value === 'number' && Number.isFinite(value)) this.topK.push({ value, dir });
+    }
+    this.topK.sort((a, b) => (this.better(a.value, b.value) ? -1 : 1));
+    // A crash between writing a new top-k checkpoint and removing the one it displaced.
+    const k = this.options.saveTopK ?? 0;
+    while (this.topK.length > k) await rm(this.topK.pop()!.dir, { recursive: true, force: true });
   }
 
   /** Restores the best value after a resume, so `best/` is only replaced by a better epoch. */
@@ -95,6 +123,8 @@ export class ModelCheckpoint implements Callback {
       if (this.topK.length < k || (worst && this.better(value, worst.value))) {
         const dir = join(this.options.dir, `epoch-${String(ctx.epoch + 1).padStart(4, '0')}`);
         await this.write(dir, ctx);
+        // A resumed run may redo an epoch saved before the crash: it replaces that entry.
+        this.topK = this.topK.filter((e) => e.dir !== dir);
         this.topK.push({ value, dir });
         this.topK.sort((a, b) => (this.better(a.value, b.value) ? -1 : 1));
         while (this.topK.length > k)

@@ -1,5 +1,6 @@
 import {
   ReduceLROnPlateau as PlateauScheduler,
+  type PlateauStateDict,
   type ReduceLROnPlateauOptions,
 } from '../../optim/lr-scheduler/plateau.js';
 import { ConfigError } from '../../tensor/errors.js';
@@ -24,6 +25,7 @@ export class ReduceLROnPlateau implements Callback {
   readonly monitor: string;
   /** The scheduler, created when training begins (it needs the optimizer). */
   scheduler: PlateauScheduler | null = null;
+  private resumed: PlateauStateDict | null = null;
 
   constructor(readonly options: ReduceLROnPlateauCallbackOptions = {}) {
     this.monitor = options.monitor ?? 'val_loss';
@@ -34,6 +36,19 @@ export class ReduceLROnPlateau implements Callback {
     const { monitor: _monitor, ...rest } = this.options;
     const mode = this.options.mode ?? resolveMode('auto', this.monitor);
     this.scheduler = new PlateauScheduler(ctx.optimizer, { ...rest, mode });
+    if (this.resumed) this.scheduler.loadStateDict(this.resumed);
+    this.resumed = null;
+  }
+
+  /** The scheduler's state (best value, bad-epoch and cooldown counters), for checkpoints. */
+  stateDict(): PlateauStateDict | null {
+    return this.scheduler?.stateDict() ?? this.resumed;
+  }
+
+  /** Continues from a saved state (a resume); applied when training begins if not yet running. */
+  loadStateDict(state: PlateauStateDict): void {
+    if (this.scheduler) this.scheduler.loadStateDict(state);
+    else this.resumed = state;
   }
 
   onEpochEnd(ctx: TrainContext): void {
@@ -43,7 +58,8 @@ export class ReduceLROnPlateau implements Callback {
         `ReduceLROnPlateau: monitor '${this.monitor}' is not logged (available: ${Object.keys(ctx.logs).join(', ')})`,
       );
     }
-    this.scheduler!.step(value);
+    // The epoch's logs carry the lr it trained with, as in Keras; a cut applies from the next one.
     ctx.logs.lr = ctx.optimizer.paramGroups[0]?.lr ?? Number.NaN;
+    this.scheduler!.step(value);
   }
 }

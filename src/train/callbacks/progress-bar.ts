@@ -44,7 +44,7 @@ function formatLogs(logs: Logs, skip: readonly string[] = []): string {
 export class ProgressBar implements Callback {
   private readonly stream: ProgressStream;
   private epochStart = 0;
-  private lastDraw = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
 
   constructor(readonly options: ProgressBarOptions = {}) {
     this.stream = options.stream ?? process.stdout;
@@ -56,7 +56,7 @@ export class ProgressBar implements Callback {
 
   onEpochBegin(ctx: TrainContext): void {
     this.epochStart = performance.now();
-    this.lastDraw = 0;
+    this.lastDraw = Number.NEGATIVE_INFINITY; // the first batch is always drawn
     if (this.tty) this.stream.write(`Epoch ${ctx.epoch + 1}/${ctx.epochs}\n`);
   }
 

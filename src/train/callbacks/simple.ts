@@ -95,9 +95,10 @@ export class LearningRateScheduler implements Callback {
   }
 
   onEpochEnd(ctx: TrainContext): void {
+    // The epoch's logs carry the lr it trained with (as the Trainer's own scheduler and Keras do).
+    ctx.logs.lr = ctx.optimizer.paramGroups[0]?.lr ?? Number.NaN;
     if (typeof this.schedule !== 'function' && (this.options.interval ?? 'epoch') === 'epoch') {
       stepScheduler(this.schedule, ctx.logs, this.options.monitor);
     }
-    ctx.logs.lr = ctx.optimizer.paramGroups[0]?.lr ?? Number.NaN;
   }
 }
