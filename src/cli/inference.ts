@@ -18,6 +18,7 @@ import { Trainer } from '../train/trainer.js';
 import { buildLoss, buildModel } from './build.js';
 import { type TrainConfig, validateConfig } from './config.js';
 import { applyPreprocessing, checkLabels, prepareData, type Split } from './data.js';
+import { buildMetrics } from './metrics.js';
 import { RUN_FILES } from './run-dir.js';
 import type { ModelRecord } from './train.js';
 
@@ -150,7 +151,10 @@ export async function evalCommand(
     model: run.model,
     optimizer: dummyOptimizer(),
     loss,
-    metrics: [...run.config.metrics, ...(confusion ? [confusion] : [])],
+    metrics: [
+      ...buildMetrics(run.config.metrics, run.record.preprocessing),
+      ...(confusion ? [confusion] : []),
+    ],
   });
   const logs = await trainer.evaluate(
     new DataLoader(new TensorDataset(split.x, split.y), { batchSize: 500 }),

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../autograd/grad-mode.js';
+import { getBackend } from '../backend/registry.js';
 import { DataLoader } from '../data/dataloader.js';
 import { TensorDataset } from '../data/dataset.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -21,6 +22,7 @@ import { Trainer } from '../train/trainer.js';
 import { buildLoss, buildModel, buildOptimizer, buildScheduler } from './build.js';
 import type { TrainConfig } from './config.js';
 import { checkLabels, type PreparedData, prepareData, type Split } from './data.js';
+import { buildMetrics } from './metrics.js';
 import { writeReport } from './report.js';
 import { chooseRunDir, RUN_FILES } from './run-dir.js';
 
@@ -176,7 +178,7 @@ export async function trainCommand(
     model,
     optimizer,
     loss,
-    metrics: config.metrics,
+    metrics: buildMetrics(config.metrics, data.preprocessing),
     callbacks,
     ...(scheduler ? { scheduler, schedulerInterval: config.schedule?.interval ?? 'epoch' } : {}),
     ...(config.training.gradClipNorm ? { gradClipNorm: config.training.gradClipNorm } : {}),
@@ -185,7 +187,7 @@ export async function trainCommand(
       : {}),
   });
   log(
-    `training ${config.name}: ${data.train.x.shape[0]} samples, ${model.numParameters()} parameters, run folder ${runDir}`,
+    `training ${config.name}: ${data.train.x.shape[0]} samples, ${model.numParameters()} parameters, backend ${getBackend()}, run folder ${runDir}`,
   );
   const history = await trainer.fit(train, {
     epochs,
