@@ -30,6 +30,10 @@ export {
   linear,
 } from './functional-layers.js';
 export {
+  type ScaledDotProductAttentionOptions,
+  scaledDotProductAttention,
+} from './layers/attention-functional.js';
+export {
   type BCEOptions,
   type BCEWithLogitsOptions,
   binaryCrossEntropy,

@@ -17,6 +17,11 @@ export {
   Softmax,
   Tanh,
 } from './layers/activation.js';
+export {
+  MultiheadAttention,
+  type MultiheadAttentionForwardOptions,
+  type MultiheadAttentionOptions,
+} from './layers/attention.js';
 export { Dropout } from './layers/dropout.js';
 export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
 export { Flatten, Identity, Linear, type LinearOptions } from './layers/linear.js';
@@ -27,7 +32,24 @@ export {
   LayerNorm,
   type LayerNormOptions,
 } from './layers/normalization.js';
+export { PositionalEncoding, type PositionalEncodingOptions } from './layers/positional.js';
+export { GRU, LSTM, RNN, type RNNOptions } from './layers/recurrent.js';
+export {
+  GRUCell,
+  LSTMCell,
+  RNNCell,
+  type RNNCellOptions,
+  type RnnNonlinearity,
+} from './layers/recurrent-cells.js';
 export { Sequential } from './layers/sequential.js';
+export {
+  TransformerEncoder,
+  type TransformerEncoderForwardOptions,
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderLayerOptions,
+  type TransformerEncoderOptions,
+} from './layers/transformer.js';
 export type { Reduction, ReductionOptions } from './losses/common.js';
 export {
   BCELoss,
