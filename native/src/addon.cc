@@ -8,6 +8,10 @@
 #include "gemm.h"
 #include "pool.h"
 
+namespace kiln {
+void register_ops(napi_env env, napi_value exports);  // ops_addon.cc
+}
+
 namespace {
 
 constexpr int kMaxBatchDims = 16;
@@ -139,6 +143,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeatures, "cpuFeatures"));
   exports.Set("gemmKernel", Napi::Function::New(env, GemmKernel, "gemmKernel"));
   exports.Set("setGemmKernel", Napi::Function::New(env, SetGemmKernel, "setGemmKernel"));
+  kiln::register_ops(env, exports);
   return exports;
 }
 

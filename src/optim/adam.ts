@@ -1,3 +1,4 @@
+import { fusedOptimizer } from '../backend/native/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   type BaseOptions,
@@ -81,6 +82,10 @@ export class Adam extends Optimizer<AdamOptions> {
     const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
     const l2 = this.decoupled ? 0 : wd;
     const shrink = this.decoupled ? 1 - lr * wd : 1;
+    // The native fused kernel computes exactly this loop (bit-identical); false: not its dtype.
+    const fused = vMax ? null : fusedOptimizer();
+    const scalars = { beta1, beta2, stepSize, bc2Sqrt, eps, l2, shrink, sign };
+    if (fused?.adamUpdate(p, pOff, g, gOff, m, v, n, scalars)) return;
     for (let i = 0; i < n; i++) {
       const d = sign * g[gOff + i]! + l2 * p[pOff + i]!;
       if (shrink !== 1) p[pOff + i] = p[pOff + i]! * shrink;

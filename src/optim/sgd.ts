@@ -1,3 +1,4 @@
+import { fusedOptimizer } from '../backend/native/index.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -63,7 +64,11 @@ export class SGD extends Optimizer<SGDOptions> {
   protected update({ p, pOff, g, gOff, n, group, state, param }: UpdateArgs<SGDOptions>): void {
     const { lr, momentum, dampening, nesterov, weightDecay: wd } = group;
     const sign = group.maximize ? -1 : 1;
+    // The native fused kernel computes exactly these loops (bit-identical); false: not its dtype.
+    const fused = fusedOptimizer();
+    const scalars = { lr, momentum, dampening, weightDecay: wd, sign, nesterov, first: false };
     if (momentum === 0) {
+      if (fused?.sgdUpdate(p, pOff, g, gOff, null, n, scalars)) return;
       for (let i = 0; i < n; i++) {
         const d = sign * g[gOff + i]! + wd * p[pOff + i]!;
         p[pOff + i] = p[pOff + i]! - lr * d;
@@ -76,6 +81,8 @@ export class SGD extends Optimizer<SGDOptions> {
       first = true;
     }
     const buf = (state.momentum_buffer as Tensor).storage;
+    scalars.first = first;
+    if (fused?.sgdUpdate(p, pOff, g, gOff, buf, n, scalars)) return;
     for (let i = 0; i < n; i++) {
       let d = sign * g[gOff + i]! + wd * p[pOff + i]!;
       const b = first ? d : buf[i]! * momentum + (1 - dampening) * d;

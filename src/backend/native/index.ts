@@ -1,6 +1,6 @@
 import type { Backend, View } from '../backend.js';
 import { jsBackend } from '../js/index.js';
-import { registerBackend } from '../registry.js';
+import { getBackend, registerBackend } from '../registry.js';
 import { loadNative, type NativeBinding } from './loader.js';
 
 let binding: NativeBinding | null = null;
@@ -8,8 +8,9 @@ let binding: NativeBinding | null = null;
 const isFloat = (v: View): boolean => v.dtype === 'float32' || v.dtype === 'float64';
 
 /**
- * The native backend's kernels. What the addon does not implement (or a dtype it does not take)
- * runs on the js reference kernels; the registry fills missing primitives the same way.
+ * The native backend's kernels. Each native call returns false for a dtype combination it does
+ * not implement (int32 and bool arithmetic, mixed dtypes): that call then runs on the js
+ * reference kernel. The registry fills primitives missing here (gather, scatter...) the same way.
  */
 function nativeBackend(addon: NativeBinding): Partial<Backend> & { name: string } {
   return {
@@ -17,6 +18,30 @@ function nativeBackend(addon: NativeBinding): Partial<Backend> & { name: string 
     matmul(a, b, out) {
       if (isFloat(out)) addon.matmul(a, b, out);
       else jsBackend.matmul(a, b, out);
+    },
+    unary(op, x, out, p0, p1) {
+      if (!isFloat(x) || !addon.unary(op, x, out, p0, p1)) jsBackend.unary(op, x, out, p0, p1);
+    },
+    binary(op, a, b, out) {
+      if (!isFloat(a) || !addon.binary(op, a, b, out)) jsBackend.binary(op, a, b, out);
+    },
+    where(cond, a, b, out) {
+      if (!addon.where(cond, a, b, out)) jsBackend.where(cond, a, b, out);
+    },
+    copy(x, out) {
+      if (!addon.copy(x, out)) jsBackend.copy(x, out);
+    },
+    fill(out, value) {
+      if (!addon.fill(out, value)) jsBackend.fill(out, value);
+    },
+    reduce(op, x, dims, out) {
+      if (!isFloat(x) || !addon.reduce(op, x, dims, out)) jsBackend.reduce(op, x, dims, out);
+    },
+    argReduce(op, x, dim, out) {
+      if (!isFloat(x) || !addon.argReduce(op, x, dim, out)) jsBackend.argReduce(op, x, dim, out);
+    },
+    softmax(x, dim, log, out) {
+      if (!isFloat(x) || !addon.softmax(x, dim, log, out)) jsBackend.softmax(x, dim, log, out);
     },
   };
 }
@@ -34,4 +59,12 @@ export function registerNativeBackend(): void {
 /** The loaded addon, or null when the native backend has not been loaded. */
 export function nativeBinding(): NativeBinding | null {
   return binding;
+}
+
+/**
+ * The addon's fused optimizer kernels when the native backend is the active one, else null
+ * (optimizers then run their JS loops). Both paths give bit-identical results.
+ */
+export function fusedOptimizer(): NativeBinding | null {
+  return binding !== null && getBackend() === 'native' ? binding : null;
 }

@@ -3,9 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { View } from '../backend.js';
+import { type NativeOps, type RawOps, wrapOps } from './ops.js';
 
 /** The raw exports of `build/Release/kiln_native.node` (see native/src/addon.cc). */
-interface RawAddon {
+interface RawAddon extends RawOps {
   matmul(a: View['storage'], b: View['storage'], out: View['storage'], params: Float64Array): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -15,7 +16,7 @@ interface RawAddon {
 }
 
 /** Typed access to the native addon's kernels. Kernels trust their inputs (the op layer checks). */
-export interface NativeBinding {
+export interface NativeBinding extends NativeOps {
   /**
    * out = a @ b (or out += a @ b when `accumulate`), float32 or float64, all three the same
    * dtype. a [...B, M, K], b [...B, K, N] with any strides (stride 0 on broadcast batch dims),
@@ -56,6 +57,7 @@ function findAddon(): string | null {
 
 function wrap(raw: RawAddon): NativeBinding {
   return {
+    ...wrapOps(raw),
     matmul(a: View, b: View, out: View, accumulate = false): void {
       const os = out.shape;
       const r = os.length;
