@@ -204,6 +204,16 @@ export const RULES: Record<string, Rule> = {
     ];
   },
 
+  linear: (g, n) => {
+    const [x, w] = [saved(n, 0), saved(n, 1)];
+    const g2 = g.reshape([-1, w.shape[0]!]);
+    return [
+      needs(n, 0) ? g.matmul(w) : null,
+      needs(n, 1) ? g2.T.matmul(x.reshape([-1, w.shape[1]!])) : null,
+      n.next.length > 2 && needs(n, 2) ? g2.sum(0) : null,
+    ];
+  },
+
   // Indexing
   gather: (g, n) => [
     zeros(n.attrs.shape!, { dtype: g.dtype }).scatterAdd(n.attrs.dim!, n.attrs.index!, g),

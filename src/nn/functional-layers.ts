@@ -1,6 +1,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { rand } from '../ops/creation.js';
 import { where } from '../ops/elementwise.js';
+import { linearOp } from '../ops/linalg.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -20,8 +21,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       `linear: input ${fmtShape(x.shape)} does not fit weight ${fmtShape(weight.shape)} (expected [..., ${weight.shape[1]}] @ [out, in]^T)`,
     );
   }
-  const y = x.matmul(weight.T);
-  return bias ? y.add(bias) : y;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
+    throw new ShapeError(
+      `linear: bias ${fmtShape(bias.shape)} does not fit weight ${fmtShape(weight.shape)} (expected [${weight.shape[0]}])`,
+    );
+  }
+  return linearOp(x, weight, bias ?? null);
 }
 
 /** Options of `dropout`. */

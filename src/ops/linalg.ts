@@ -82,3 +82,38 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   }
   return reshape(matmul(a, b), []);
 }
+
+/**
+ * The affine map `x @ weight^T + bias` as one primitive, as `torch.nn.functional.linear`. Its
+ * rule computes the weight gradient as `g^T @ x` directly in the weight's layout (a composite
+ * of matmul and transpose would build `x^T @ g` and copy it transposed every step), and adds
+ * the bias in place into the product.
+ *
+ * @example
+ * ```ts
+ * const y = linearOp(k.randn([32, 784]), k.randn([128, 784]), k.zeros([128])); // [32, 128]
+ * ```
+ */
+export function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const dtype = resultDtype(x, weight);
+  const cx = cast(x, dtype);
+  const cw = cast(weight, dtype);
+  const cb = bias ? cast(bias, dtype) : null;
+  const n = cw.shape[0]!;
+  const k = cw.shape[1]!;
+  const lead = cx.shape.slice(0, -1);
+  const rows = lead.reduce((a, b) => a * b, 1);
+  const x2 = reshape(cx.detach(), [rows, k]);
+  const out = empty([...lead, n], dtype);
+  const out2 = { storage: out.storage, shape: [rows, n], strides: [n, 1], offset: 0, dtype };
+  const wT = {
+    storage: cw.storage,
+    shape: [k, n],
+    strides: [cw.strides[1]!, cw.strides[0]!],
+    offset: cw.offset,
+    dtype,
+  };
+  backend().matmul(x2, wT, out2);
+  if (cb) backend().binary('add', out2, broadcastView(cb, [rows, n]), out2);
+  return record('linear', out, cb ? [cx, cw, cb] : [cx, cw], [cx, cw]);
+}
