@@ -1,3 +1,4 @@
+import type { Window2d } from '../backend/backend.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -15,6 +16,8 @@ export interface OpAttrs {
   cond?: Tensor;
   sizes?: readonly number[];
   pads?: readonly number[];
+  /** The sliding window of im2col, col2im and maxPool. */
+  window?: Window2d;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { zeros } from '../ops/creation.js';
 import { cast, unary, where } from '../ops/elementwise.js';
 import { unslice } from '../ops/views.js';
+import { col2im, im2col, maxPoolBackward } from '../ops/window.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { GradNode } from './node.js';
@@ -223,6 +224,24 @@ export const RULES: Record<string, Rule> = {
     zeros(n.attrs.shape!, { dtype: g.dtype }).indexAdd(n.attrs.dim!, n.attrs.index!, g),
   ],
   indexAdd: (g, n) => [g, needs(n, 1) ? g.indexSelect(n.attrs.dim!, n.attrs.index!) : null],
+
+  // Sliding windows: im2col and col2im are linear and each other's adjoint.
+  im2col: (g, n) => {
+    const shape = n.attrs.shape!;
+    return [col2im(g, n.attrs.window!, [shape[2]!, shape[3]!])];
+  },
+  col2im: (g, n) => {
+    const shape = n.attrs.shape!;
+    return [im2col(g, n.attrs.window!, [shape[4]!, shape[5]!])];
+  },
+  maxPool: (g, n) => [maxPoolBackward(g, n.attrs.index!, n.inputShapes[0]!)],
+  maxPoolBackward: (g, n) => {
+    // The scatter's adjoint gathers each output's gradient back from its argmax position.
+    const index = n.attrs.index!;
+    const [b, c, oh, ow] = index.shape as [number, number, number, number];
+    const plane = g.reshape([b, c, g.shape[2]! * g.shape[3]!]);
+    return [plane.gather(2, index.reshape([b, c, oh * ow])).reshape([b, c, oh, ow])];
+  },
 };
 
 /**

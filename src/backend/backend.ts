@@ -74,6 +74,24 @@ export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
 export type ArgReduceOp = 'argmax' | 'argmin';
 
 /**
+ * A sliding window over the two spatial dims (h, w) of [N, C, H, W] data, for `im2col`, `col2im`
+ * and `maxPool`. Only the leading (top, left) padding is given: the window positions are fixed by
+ * the output size the caller chose, and taps that fall outside the input read 0 (or are skipped
+ * by max pooling), so asymmetric padding ('same' with an even kernel, ceilMode) needs no extra
+ * fields.
+ */
+export interface Window2d {
+  /** Kernel size [kh, kw]. */
+  readonly kernel: readonly [number, number];
+  /** Step between window positions [sh, sw]. */
+  readonly stride: readonly [number, number];
+  /** Leading zero padding [top, left]. */
+  readonly padding: readonly [number, number];
+  /** Spacing between kernel taps [dh, dw]. */
+  readonly dilation: readonly [number, number];
+}
+
+/**
  * The primitive kernels a backend implements. Destination-passing: the op layer validates shapes
  * and dtypes, allocates `out` (always contiguous, of the result dtype) and passes input views that
  * are already broadcast to the shape the kernel expects (stride 0 on broadcast dims). Kernels
@@ -117,6 +135,31 @@ export interface Backend {
   indexSelect(x: View, dim: number, index: View, out: View): void;
   /** out.indexAdd_(dim, index, src): out[..., index[i], ...] += src[..., i, ...]. */
   indexAdd(out: View, dim: number, index: View, src: View): void;
+  /**
+   * Unfolds the windows of x [N, C, H, W] into out [C, kh, kw, N, OH, OW] (contiguous):
+   * `out[c, a, b, n, i, j] = x[n, c, i*sh - ph + a*dh, j*sw - pw + b*dw]`, 0 outside the input.
+   * The layout puts the batch inside the columns, so a convolution is one matmul
+   * `W[G, Og, Cg*kh*kw] @ cols[G, Cg*kh*kw, N*OH*OW]` and its weight gradient one more.
+   */
+  im2col(x: View, window: Window2d, out: View): void;
+  /**
+   * The adjoint of `im2col`: overwrites out [N, C, H, W] (contiguous) with the sum of every
+   * column entry of cols [C, kh, kw, N, OH, OW] at the input position it was read from (entries
+   * that fall in the padding are dropped). Used by the convolution backward and convTranspose.
+   */
+  col2im(cols: View, window: Window2d, out: View): void;
+  /**
+   * Max pooling of x [N, C, H, W] into out [N, C, OH, OW] (x's dtype) and indices [N, C, OH, OW]
+   * (int32, the flat position `h*W + w` of the max inside its [H, W] plane, as PyTorch). Taps in
+   * the padding are ignored; the first maximum wins ties; NaN propagates. The op layer
+   * guarantees every window holds at least one input element.
+   */
+  maxPool(x: View, window: Window2d, out: View, indices: View): void;
+  /**
+   * The max-pooling backward: overwrites out [N, C, H, W] (contiguous) with zeros, then adds each
+   * grad [N, C, OH, OW] entry at its plane position `indices` (int32, as `maxPool` wrote them).
+   */
+  maxPoolBackward(grad: View, indices: View, out: View): void;
 }
 
 /** The kernel names of the Backend interface: the primitive list. */
@@ -134,4 +177,8 @@ export const PRIMITIVES = [
   'scatterAdd',
   'indexSelect',
   'indexAdd',
+  'im2col',
+  'col2im',
+  'maxPool',
+  'maxPoolBackward',
 ] as const satisfies readonly (keyof Backend)[];

@@ -19,6 +19,14 @@ export {
   tanh,
 } from '../ops/activation.js';
 export { oneHot, pad } from '../ops/indexing.js';
+export type { SizeArg } from './conv-args.js';
+export {
+  type ConvOptions,
+  type ConvTransposeOptions,
+  conv1d,
+  conv2d,
+  convTranspose2d,
+} from './functional-conv.js';
 export {
   type BatchNormOptions,
   batchNorm,
@@ -29,6 +37,21 @@ export {
   layerNorm,
   linear,
 } from './functional-layers.js';
+export {
+  type AvgPoolOptions,
+  adaptiveAvgPool2d,
+  avgPool1d,
+  avgPool2d,
+  type MaxPoolOptions,
+  maxPool1d,
+  maxPool2d,
+} from './functional-pool.js';
+export {
+  type Dropout2dOptions,
+  dropout2d,
+  type InterpolateOptions,
+  interpolate,
+} from './functional-spatial.js';
 export {
   type ScaledDotProductAttentionOptions,
   scaledDotProductAttention,

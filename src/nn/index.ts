@@ -22,6 +22,13 @@ export {
   type MultiheadAttentionForwardOptions,
   type MultiheadAttentionOptions,
 } from './layers/attention.js';
+export {
+  Conv1d,
+  Conv2d,
+  type ConvLayerOptions,
+  ConvTranspose2d,
+  type ConvTransposeLayerOptions,
+} from './layers/conv.js';
 export { Dropout } from './layers/dropout.js';
 export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
 export { Flatten, Identity, Linear, type LinearOptions } from './layers/linear.js';
@@ -32,6 +39,13 @@ export {
   LayerNorm,
   type LayerNormOptions,
 } from './layers/normalization.js';
+export {
+  AdaptiveAvgPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  MaxPool1d,
+  MaxPool2d,
+} from './layers/pooling.js';
 export { PositionalEncoding, type PositionalEncodingOptions } from './layers/positional.js';
 export { GRU, LSTM, RNN, type RNNOptions } from './layers/recurrent.js';
 export {
@@ -42,6 +56,7 @@ export {
   type RnnNonlinearity,
 } from './layers/recurrent-cells.js';
 export { Sequential } from './layers/sequential.js';
+export { Dropout2d, Upsample } from './layers/spatial.js';
 export {
   TransformerEncoder,
   type TransformerEncoderForwardOptions,

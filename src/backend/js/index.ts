@@ -3,6 +3,7 @@ import { binary, copy, fill, unary, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { argReduce, reduce, softmax } from './reduce.js';
+import { col2im, im2col, maxPool, maxPoolBackward } from './window.js';
 
 /**
  * The reference backend: every primitive for every dtype, in TypeScript, on strided views.
@@ -23,4 +24,8 @@ export const jsBackend: Backend = {
   scatterAdd,
   indexSelect,
   indexAdd,
+  im2col,
+  col2im,
+  maxPool,
+  maxPoolBackward,
 };
