@@ -10,11 +10,16 @@ const node = process.execPath;
 
 function run(title: string, script: string, args: string[] = []): void {
   console.log(`\n=== ${title} ===`);
-  const result = spawnSync(node, ['--import', 'tsx', script, ...args], { stdio: 'inherit', env: { ...process.env, KILN_QUIET: '1' } });
+  const result = spawnSync(node, ['--import', 'tsx', script, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, KILN_QUIET: '1' },
+  });
   if (result.status !== 0) console.log(`(${script} exited with ${result.status})`);
 }
 
-console.log(`kiln benchmarks: node ${process.version}, ${process.arch}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
+console.log(
+  `kiln benchmarks: node ${process.version}, ${process.arch}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
+);
 run('GEMM: kiln native vs OpenBLAS (float32)', 'bench/gemm.ts');
 run('matmul on the js backend', 'bench/matmul.ts', ['--backend', 'js']);
 run('MLP training vs PyTorch and TensorFlow.js', 'bench/mlp.ts');

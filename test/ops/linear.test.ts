@@ -27,10 +27,18 @@ describe('F.linear (the fused linear primitive)', () => {
 
   it('writes the weight gradient in the weight layout and names bad shapes', () => {
     const w = k.randn([4, 3], { requiresGrad: true });
-    k.F.linear(k.randn([6, 3]), w, k.zeros([4])).sum().backward();
+    k.F.linear(k.randn([6, 3]), w, k.zeros([4]))
+      .sum()
+      .backward();
     assert.deepEqual(w.grad!.shape, [4, 3]);
     assert.ok(w.grad!.isContiguous());
-    assert.throws(() => k.F.linear(k.randn([2, 5]), w), /linear: input \[2,5\] does not fit weight \[4,3\]/);
-    assert.throws(() => k.F.linear(k.randn([2, 3]), w, k.zeros([3])), /linear: bias \[3\] does not fit weight \[4,3\]/);
+    assert.throws(
+      () => k.F.linear(k.randn([2, 5]), w),
+      /linear: input \[2,5\] does not fit weight \[4,3\]/,
+    );
+    assert.throws(
+      () => k.F.linear(k.randn([2, 3]), w, k.zeros([3])),
+      /linear: bias \[3\] does not fit weight \[4,3\]/,
+    );
   });
 });
