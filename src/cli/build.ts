@@ -52,7 +52,68 @@ const LAYERS: Record<string, LayerFactory> = {
       eps: num(s, 'eps', 1e-5),
     }),
   Embedding: (s) => new nn.Embedding(num(s, 'numEmbeddings'), num(s, 'embeddingDim')),
+  Conv1d: (s, shape) =>
+    new nn.Conv1d(
+      num(s, 'inChannels', shape[1]),
+      num(s, 'outChannels'),
+      size(s, 'kernelSize'),
+      convOptions(s),
+    ),
+  Conv2d: (s, shape) =>
+    new nn.Conv2d(
+      num(s, 'inChannels', shape[1]),
+      num(s, 'outChannels'),
+      size(s, 'kernelSize'),
+      convOptions(s),
+    ),
+  MaxPool1d: (s) => new nn.MaxPool1d(size(s, 'kernelSize'), poolOptions(s)),
+  MaxPool2d: (s) => new nn.MaxPool2d(size(s, 'kernelSize'), poolOptions(s)),
+  AvgPool1d: (s) => new nn.AvgPool1d(size(s, 'kernelSize'), poolOptions(s)),
+  AvgPool2d: (s) => new nn.AvgPool2d(size(s, 'kernelSize'), poolOptions(s)),
+  AdaptiveAvgPool2d: (s) =>
+    new nn.AdaptiveAvgPool2d(size(s, 'outputSize') as number | [number, number]),
+  Dropout2d: (s) => new nn.Dropout2d(num(s, 'p', 0.5)),
 };
+
+type Size = number | [number, number];
+
+function size(s: Options, key: string): Size {
+  const v = s[key];
+  const ok = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0;
+  if (ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok))) return v as Size;
+  throw new ConfigError(
+    `'${key}' must be a positive integer or a pair of them, got ${JSON.stringify(v)}`,
+  );
+}
+
+/** Convolution options with PyTorch's names; unknown keys are rejected by the layer's checks. */
+function convOptions(s: Options): nn.ConvLayerOptions {
+  const out: nn.ConvLayerOptions = {};
+  if (s.stride !== undefined) out.stride = size(s, 'stride');
+  if (s.padding !== undefined)
+    out.padding = s.padding === 'same' || s.padding === 'valid' ? s.padding : size0(s, 'padding');
+  if (s.dilation !== undefined) out.dilation = size(s, 'dilation');
+  if (s.groups !== undefined) out.groups = num(s, 'groups');
+  if (s.bias !== undefined) out.bias = s.bias !== false;
+  return out;
+}
+
+function size0(s: Options, key: string): Size {
+  const v = s[key];
+  const ok = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  if (ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok))) return v as Size;
+  throw new ConfigError(
+    `'${key}' must be a non-negative integer or a pair of them, got ${JSON.stringify(v)}`,
+  );
+}
+
+function poolOptions(s: Options): { stride?: Size; padding?: Size; ceilMode?: boolean } {
+  return {
+    ...(s.stride !== undefined ? { stride: size(s, 'stride') } : {}),
+    ...(s.padding !== undefined ? { padding: size0(s, 'padding') } : {}),
+    ...(s.ceilMode !== undefined ? { ceilMode: s.ceilMode === true } : {}),
+  };
+}
 
 function batchNormOptions(s: Options): nn.BatchNormLayerOptions {
   return { eps: num(s, 'eps', 1e-5), momentum: num(s, 'momentum', 0.1) };
