@@ -215,6 +215,13 @@ export const RULES: Record<string, Rule> = {
     ];
   },
 
+  crossEntropy: (g, n) => {
+    // softmax is recomputed from the saved logits so that createGraph differentiates it too.
+    const [x, rowScale, targets] = [saved(n, 0), saved(n, 1), saved(n, 2)];
+    const scale = g.ndim === 0 ? g : g.reshape([-1, 1]);
+    return [x.softmax(1).mul(rowScale).sub(targets).mul(scale)];
+  },
+
   // Indexing
   gather: (g, n) => [
     zeros(n.attrs.shape!, { dtype: g.dtype }).scatterAdd(n.attrs.dim!, n.attrs.index!, g),

@@ -1,4 +1,5 @@
 import { arange } from '../../ops/creation.js';
+import { fusedCrossEntropy } from '../../ops/cross-entropy.js';
 import { where } from '../../ops/elementwise.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../../tensor/errors.js';
@@ -132,7 +133,8 @@ export function crossEntropy(
   const [x, t, unbatched] = batched(input, target, op);
   const c = x.shape[1]!;
   if (options.weight) checkClassWeight(options.weight, c, op);
-  const logp = x.logSoftmax(1);
+  const fused = !isFloat(t.dtype) && ls === 0 && x.ndim === 2;
+  const logp = fused ? x : x.logSoftmax(1);
   const wb = options.weight?.reshape([c, ...x.shape.slice(2).map(() => 1)]);
   const reduction = options.reduction ?? 'mean';
   let loss: Tensor;
@@ -150,6 +152,11 @@ export function crossEntropy(
   } else {
     const ignoreIndex = options.ignoreIndex ?? -100;
     checkIndexTarget(x, t, op, ignoreIndex);
+    if (fused) {
+      // The common case runs as one fused primitive (same values, far fewer ops).
+      const loss = fusedCrossEntropy(x, t, options.weight ?? null, ignoreIndex, reduction);
+      return unbatched && reduction === 'none' ? loss.squeeze(0) : loss;
+    }
     const nll = nllBatched(logp, t, options, op);
     if (ls === 0) {
       loss = nll;
