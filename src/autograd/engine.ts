@@ -1,4 +1,5 @@
 import { backend } from '../backend/registry.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { setGradEnabled } from './grad-mode.js';
@@ -36,15 +37,49 @@ function topologicalOrder(root: GradNode): GradNode[] {
   return order.reverse();
 }
 
-/** Adds g into a gradient slot: a fresh copy the first time, in place afterwards (unless recording). */
-function accumulate(existing: Tensor | null, g: Tensor, createGraph: boolean): Tensor {
-  if (existing === null) return createGraph ? g : g.detach().clone();
-  if (createGraph) return existing.add(g);
-  if (existing.isContiguous() && existing.dtype === g.dtype && !existing.requiresGrad) {
-    backend().binary('add', existing, g.expand(existing.shape), existing);
-    return existing;
+/**
+ * Gradient slots filled during one backward pass. A freshly computed gradient is adopted as a
+ * slot's tensor without a copy when no other slot of this pass holds its storage; otherwise
+ * it is copied, so clipping one `.grad` in place never changes another. A slot adopted in this
+ * pass is never added to in place (its storage may still be an upstream gradient that a later
+ * rule reads).
+ */
+class Slots {
+  private readonly claimed = new Set<TypedArray>();
+
+  constructor(private readonly createGraph: boolean) {}
+
+  /** Keeps `t`'s storage from ever being adopted (a gradient the caller passed in). */
+  reserve(t: Tensor): void {
+    this.claimed.add(t.storage);
   }
-  return existing.add(g).detach();
+
+  private adoptable(g: Tensor): boolean {
+    return (
+      g.offset === 0 &&
+      g.storage.length === g.numel() &&
+      g.isContiguous() &&
+      !this.claimed.has(g.storage)
+    );
+  }
+
+  /** Adds g into a slot holding `existing` (or null) and returns the slot's new tensor. */
+  accumulate(existing: Tensor | null, g: Tensor): Tensor {
+    if (this.createGraph) return existing === null ? g : existing.add(g);
+    if (existing === null) {
+      const owned = this.adoptable(g) ? g.detach() : g.detach().clone();
+      this.claimed.add(owned.storage);
+      return owned;
+    }
+    const inPlace = existing.isContiguous() && existing.dtype === g.dtype && !existing.requiresGrad;
+    if (inPlace && !this.claimed.has(existing.storage)) {
+      backend().binary('add', existing, g.expand(existing.shape), existing);
+      return existing;
+    }
+    const sum = existing.add(g).detach();
+    this.claimed.add(sum.storage);
+    return sum;
+  }
 }
 
 /** Reverse-mode differentiation from `root` (see `Tensor.backward`). */
@@ -71,10 +106,13 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
     }
     seed = grad.to(root.dtype);
   }
+  const slots = new Slots(createGraph);
+  // A gradient passed in by the caller stays the caller's: never adopt it as a .grad.
+  if (grad !== undefined) slots.reserve(seed);
   const previous = setGradEnabled(createGraph);
   try {
     if (root.gradFn === null) {
-      root.grad = accumulate(root.grad, seed, createGraph);
+      root.grad = slots.accumulate(root.grad, seed);
       return;
     }
     const grads = new Map<GradNode, Tensor>([[root.gradFn, seed]]);
@@ -87,7 +125,7 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
           `backward: trying to backward through ${node.name} a second time, after its saved tensors were freed; pass { retainGraph: true } to the first backward`,
         );
       }
-      if (node.retained) node.retained.grad = accumulate(node.retained.grad, g, createGraph);
+      if (node.retained) node.retained.grad = slots.accumulate(node.retained.grad, g);
       const rule = RULES[node.op];
       if (!rule) throw new ValueError(`backward: no derivative rule for primitive '${node.op}'`);
       const inputGrads = rule(g, node);
@@ -99,7 +137,7 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
           const existing = grads.get(edge);
           grads.set(edge, existing === undefined ? fitted : existing.add(fitted));
         } else {
-          edge.grad = accumulate(edge.grad, fitted, createGraph);
+          edge.grad = slots.accumulate(edge.grad, fitted);
         }
       });
       if (!retainGraph && node.saved.length > 0) {
