@@ -1,6 +1,6 @@
 // Native reductions, arg-reductions and softmax against the js reference backend, and the fused
-// optimizer kernels: Adam, AdamW and SGD trajectories over 20 steps must be bit-identical
-// between the native fused path and the JS loops.
+// optimizer kernels: Adam, AdamW and SGD trajectories over 20 steps must match the JS loops (bit
+// for bit, except float32 Adam, which the native kernel computes in float32 as PyTorch does).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ArgReduceOp, ReduceOp, View } from '../../src/backend/backend.js';
@@ -137,7 +137,7 @@ function trajectory(backend: string, dtype: 'float32' | 'float64', make: Make): 
   return [...params, ...state].map((t) => Array.from(t.contiguous().storage));
 }
 
-describe('fused optimizer kernels give the JS trajectories bit for bit', { skip }, () => {
+describe('fused optimizer kernels give the JS trajectories', { skip }, () => {
   const cases: [string, Make][] = [
     ['Adam', (ps) => new k.optim.Adam(ps, { lr: 1e-2 })],
     [
@@ -184,16 +184,20 @@ describe('fused optimizer kernels give the JS trajectories bit for bit', { skip 
   });
   for (const [name, make] of cases) {
     for (const dtype of ['float32', 'float64'] as const) {
-      test(`${name} ${dtype}`, () => {
+      // The fused Adam updates float32 parameters in float32 arithmetic (as PyTorch does), so
+      // there it agrees with the JS double-precision loop to float32 rounding, not bit for bit.
+      const exact = dtype === 'float64' || !name.startsWith('Adam') || name.includes('amsgrad');
+      test(`${name} ${dtype}${exact ? '' : ' (to float32 rounding)'}`, () => {
         const js = trajectory('js', dtype, make);
         const native = trajectory('native', dtype, make);
         js.forEach((want, i) => {
           const got = native[i]!;
-          for (let j = 0; j < want.length; j++)
-            assert.ok(
-              Object.is(got[j], want[j]),
-              `${name} ${dtype} tensor ${i}[${j}]: ${got[j]} vs ${want[j]}`,
-            );
+          for (let j = 0; j < want.length; j++) {
+            const close = exact
+              ? Object.is(got[j], want[j])
+              : Math.abs(got[j]! - want[j]!) <= 1e-5 * Math.max(1, Math.abs(want[j]!));
+            assert.ok(close, `${name} ${dtype} tensor ${i}[${j}]: ${got[j]} vs ${want[j]}`);
+          }
         });
       });
     }
