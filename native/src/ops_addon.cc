@@ -332,7 +332,7 @@ namespace ew {
 namespace {
 long env_par_min() {
   const char* v = std::getenv("KILN_EW_PAR_MIN");
-  return v && *v ? std::atol(v) : (1L << 16);
+  return v && *v ? std::atol(v) : (1L << 20);  // see g_par_min in gemm.cc for why this high
 }
 long g_par_min = env_par_min();
 }  // namespace

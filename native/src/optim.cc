@@ -15,6 +15,10 @@ namespace {
 // float32 parameters are updated in float32 arithmetic, as PyTorch does: the loop vectorizes
 // (sqrt and divide four or more lanes at a time) where the double form runs one element per
 // divide. It agrees with the JS double-precision loop to float32 rounding, not bit for bit.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// One copy per ISA, chosen at load time (ifunc): 16 or 8 lanes of sqrt/divide instead of 4.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 void adam_range_f32(const AdamArgs& a, float* __restrict p, const float* __restrict g,
                     float* __restrict m, float* __restrict v, long b, long e) {
   const float beta1 = float(a.beta1), beta2 = float(a.beta2);
