@@ -90,23 +90,35 @@ function show(name: string, batch: number, value: number | string, baseline?: nu
 }
 
 export async function benchMlp(steps = 300): Promise<void> {
-  console.log('MLP training 784-128-10, Adam, cross-entropy (samples/s, higher is better)');
+  console.log(
+    'MLP training 784-128-10, Adam, cross-entropy (samples/s, best of 3 alternating rounds)',
+  );
   const backends = ['js', ...(k.getBackend() === 'native' || tryNative() ? ['native'] : [])];
   for (const batch of [32, 128]) {
+    // Rounds alternate kiln and PyTorch and each keeps its best, so a burst of load on this
+    // shared machine does not decide the ratio.
+    const kiln = new Map<string, number>();
+    const torch: (number | string)[] = [0, 0];
+    for (let round = 0; round < 3; round++) {
+      for (const b of backends) {
+        k.setBackend(b);
+        const v = kilnMlp(batch, b === 'js' ? Math.min(steps, 100) : steps);
+        kiln.set(b, Math.max(kiln.get(b) ?? 0, v));
+      }
+      [1, 2].forEach((threads, t) => {
+        const v = torchMlp(batch, steps, threads);
+        const prev = torch[t]!;
+        torch[t] = typeof v === 'number' ? Math.max(typeof prev === 'number' ? prev : 0, v) : v;
+      });
+    }
     let best = 0;
-    for (const b of backends) {
-      k.setBackend(b);
-      const v = kilnMlp(batch, b === 'js' ? Math.min(steps, 100) : steps);
+    for (const [b, v] of kiln) {
       best = Math.max(best, v);
       show(`kiln ${b}`, batch, v);
     }
-    for (const threads of [1, 2])
-      show(
-        `PyTorch ${threads} thread${threads > 1 ? 's' : ''}`,
-        batch,
-        torchMlp(batch, steps, threads),
-        best,
-      );
+    torch.forEach((v, t) => {
+      show(`PyTorch ${t + 1} thread${t > 0 ? 's' : ''}`, batch, v, best);
+    });
     show('TensorFlow.js wasm', batch, await tfjsMlp('wasm', batch, Math.min(steps, 200)), best);
     show('TensorFlow.js cpu', batch, await tfjsMlp('cpu', batch, 20), best);
   }
