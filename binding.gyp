@@ -19,7 +19,8 @@
         "native/src/gemm.cc",
         "native/src/gemm_generic.cc",
         "native/src/ops_addon.cc",
-        "native/src/pool.cc"
+        "native/src/pool.cc",
+        "native/src/window_addon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "dependencies": ["kiln_ops"],
@@ -28,15 +29,18 @@
       ]
     },
     {
-      # Elementwise, reduction and optimizer kernels. They must round every operation as the
-      # js backend does, so no fused multiply-adds here (the last flag wins over the default).
+      # Elementwise, reduction, optimizer and sliding-window kernels. They must round every
+      # operation as the js backend does, so no fused multiply-adds here (the last flag wins
+      # over the default).
       "target_name": "kiln_ops",
       "type": "static_library",
       "sources": [
         "native/src/ew_binary.cc",
         "native/src/ew_reduce.cc",
         "native/src/ew_unary.cc",
-        "native/src/optim.cc"
+        "native/src/optim.cc",
+        "native/src/window.cc",
+        "native/src/window_pool.cc"
       ],
       "cflags_cc": ["-ffp-contract=off"],
       "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"] }

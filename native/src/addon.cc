@@ -9,7 +9,8 @@
 #include "pool.h"
 
 namespace kiln {
-void register_ops(napi_env env, napi_value exports);  // ops_addon.cc
+void register_ops(napi_env env, napi_value exports);     // ops_addon.cc
+void register_window(napi_env env, napi_value exports);  // window_addon.cc
 }
 
 namespace {
@@ -144,6 +145,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmKernel", Napi::Function::New(env, GemmKernel, "gemmKernel"));
   exports.Set("setGemmKernel", Napi::Function::New(env, SetGemmKernel, "setGemmKernel"));
   kiln::register_ops(env, exports);
+  kiln::register_window(env, exports);
   return exports;
 }
 

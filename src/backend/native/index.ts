@@ -43,6 +43,18 @@ function nativeBackend(addon: NativeBinding): Partial<Backend> & { name: string 
     softmax(x, dim, log, out) {
       if (!isFloat(x) || !addon.softmax(x, dim, log, out)) jsBackend.softmax(x, dim, log, out);
     },
+    im2col(x, window, out) {
+      if (!addon.im2col(x, window, out)) jsBackend.im2col(x, window, out);
+    },
+    col2im(cols, window, out) {
+      if (!addon.col2im(cols, window, out)) jsBackend.col2im(cols, window, out);
+    },
+    maxPool(x, window, out, indices) {
+      if (!addon.maxPool(x, window, out, indices)) jsBackend.maxPool(x, window, out, indices);
+    },
+    maxPoolBackward(grad, indices, out) {
+      if (!addon.maxPoolBackward(grad, indices, out)) jsBackend.maxPoolBackward(grad, indices, out);
+    },
   };
 }
 

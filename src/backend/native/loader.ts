@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { View } from '../backend.js';
 import { type NativeOps, type RawOps, wrapOps } from './ops.js';
+import { type NativeWindow, type RawWindow, wrapWindow } from './window.js';
 
 /** The raw exports of `build/Release/kiln_native.node` (see native/src/addon.cc). */
-interface RawAddon extends RawOps {
+interface RawAddon extends RawOps, RawWindow {
   matmul(a: View['storage'], b: View['storage'], out: View['storage'], params: Float64Array): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -16,7 +17,7 @@ interface RawAddon extends RawOps {
 }
 
 /** Typed access to the native addon's kernels. Kernels trust their inputs (the op layer checks). */
-export interface NativeBinding extends NativeOps {
+export interface NativeBinding extends NativeOps, NativeWindow {
   /**
    * out = a @ b (or out += a @ b when `accumulate`), float32 or float64, all three the same
    * dtype. a [...B, M, K], b [...B, K, N] with any strides (stride 0 on broadcast batch dims),
@@ -58,6 +59,7 @@ function findAddon(): string | null {
 function wrap(raw: RawAddon): NativeBinding {
   return {
     ...wrapOps(raw),
+    ...wrapWindow(raw),
     matmul(a: View, b: View, out: View, accumulate = false): void {
       const os = out.shape;
       const r = os.length;

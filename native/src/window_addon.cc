@@ -1,0 +1,201 @@
+// N-API entry points of the sliding-window kernels (window.cc). As ops_addon.cc, they use the C
+// API directly: one napi_get_typedarray_info per array plus one for the shared Float64Array of
+// parameters that src/backend/native/window.ts fills (layout below). Each returns false when it
+// does not take the dtypes or the window (the js kernel then runs); views are bounds-checked
+// first, so a bad view is a RangeError rather than memory corruption.
+#include <node_api.h>
+
+#include <cstdint>
+
+#include "window.h"
+
+namespace kiln {
+namespace {
+
+using ew::DT;
+
+// Parameter layout; must match src/backend/native/window.ts.
+enum Param {
+  kN, kC, kH, kW, kOH, kOW,                  // image [N, C, H, W], output positions [OH, OW]
+  kKH, kKW, kSH, kSW, kPH, kPW, kDH, kDW,    // the window
+  kInOff, kInSt,                             // input view: offset, up to 6 strides
+  kOutOff = kInSt + 6, kIdxOff, kIdxSt,      // out offset; indices view: offset, 4 strides
+  kCount = kIdxSt + 4
+};
+
+struct Arr {
+  napi_typedarray_type type = napi_float64_array;
+  size_t length = 0;
+  void* data = nullptr;
+};
+
+napi_value boolean(napi_env env, bool v) {
+  napi_value r;
+  napi_get_boolean(env, v, &r);
+  return r;
+}
+
+napi_value fail(napi_env env, const char* msg, bool range = false) {
+  if (range) napi_throw_range_error(env, nullptr, msg);
+  else napi_throw_type_error(env, nullptr, msg);
+  return nullptr;
+}
+
+// Reads `n` typed arrays and the params (the last argument). False after throwing.
+bool decode(napi_env env, napi_callback_info info, int n, Arr* a, const double** p) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < size_t(n + 1)) return fail(env, "kiln_native: missing arguments"), false;
+  for (int i = 0; i <= n; ++i) {
+    bool is_ta = false;
+    napi_value buf;
+    size_t boff;
+    napi_is_typedarray(env, argv[i], &is_ta);
+    if (!is_ta || napi_get_typedarray_info(env, argv[i], &a[i].type, &a[i].length, &a[i].data,
+                                           &buf, &boff) != napi_ok)
+      return fail(env, "kiln_native: expected typed arrays and a Float64Array of params"), false;
+  }
+  if (a[n].type != napi_float64_array || a[n].length < size_t(kCount))
+    return fail(env, "kiln_native: bad params array"), false;
+  *p = static_cast<const double*>(a[n].data);
+  return true;
+}
+
+bool float_dt(const Arr& a, DT* t) {
+  if (a.type == napi_float32_array) *t = DT::F32;
+  else if (a.type == napi_float64_array) *t = DT::F64;
+  else return false;
+  return true;
+}
+
+// The geometry, or false for one the kernels do not take (non-positive kernel, stride or
+// dilation, negative sizes or padding): the js kernel then runs.
+bool geometry(const double* p, win::Geom* g) {
+  *g = win::Geom{long(p[kN]),  long(p[kC]),  long(p[kH]),  long(p[kW]),  long(p[kOH]),
+                 long(p[kOW]), long(p[kKH]), long(p[kKW]), long(p[kSH]), long(p[kSW]),
+                 long(p[kPH]), long(p[kPW]), long(p[kDH]), long(p[kDW])};
+  return g->n >= 0 && g->c >= 0 && g->h >= 0 && g->w >= 0 && g->oh >= 0 && g->ow >= 0 &&
+         g->kh > 0 && g->kw > 0 && g->sh > 0 && g->sw > 0 && g->dh > 0 && g->dw > 0 &&
+         g->ph >= 0 && g->pw >= 0;
+}
+
+win::Strided strided(const double* p, int off, int st, int nd) {
+  win::Strided v{long(p[off]), {0, 0, 0, 0, 0, 0}};
+  for (int d = 0; d < nd; ++d) v.st[d] = long(p[st + d]);
+  return v;
+}
+
+// Whether a view of `nd` dims stays inside an array of `length` elements.
+bool in_bounds(const win::Strided& v, const long* shape, int nd, size_t length) {
+  long lo = v.off, hi = v.off;
+  for (int d = 0; d < nd; ++d) {
+    if (shape[d] <= 0) return true;  // empty: nothing is read
+    const long span = (shape[d] - 1) * v.st[d];
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  return lo >= 0 && static_cast<size_t>(hi) < length;
+}
+
+// Whether `count` contiguous elements from `off` fit in an array of `length`.
+bool fits(double off, long count, size_t length) {
+  return off >= 0 && static_cast<size_t>(long(off) + count) <= length;
+}
+
+// im2col(x, out, params)
+napi_value Im2col(napi_env env, napi_callback_info info) {
+  Arr a[3];
+  const double* p;
+  if (!decode(env, info, 2, a, &p)) return nullptr;
+  DT t, to;
+  win::Geom g;
+  if (!float_dt(a[0], &t) || !float_dt(a[1], &to) || t != to || !geometry(p, &g))
+    return boolean(env, false);
+  const win::Strided xv = strided(p, kInOff, kInSt, 4);
+  const long shape[4] = {g.n, g.c, g.h, g.w};
+  if (!in_bounds(xv, shape, 4, a[0].length) ||
+      !fits(p[kOutOff], g.c * g.kh * g.kw * g.n * g.oh * g.ow, a[1].length))
+    return fail(env, "kiln_native.im2col: a view reaches outside its storage", true);
+  return boolean(env, win::im2col(t, g, a[0].data, xv, a[1].data, long(p[kOutOff])));
+}
+
+// col2im(cols, out, params)
+napi_value Col2im(napi_env env, napi_callback_info info) {
+  Arr a[3];
+  const double* p;
+  if (!decode(env, info, 2, a, &p)) return nullptr;
+  DT t, to;
+  win::Geom g;
+  if (!float_dt(a[0], &t) || !float_dt(a[1], &to) || t != to || !geometry(p, &g))
+    return boolean(env, false);
+  const win::Strided cv = strided(p, kInOff, kInSt, 6);
+  const long shape[6] = {g.c, g.kh, g.kw, g.n, g.oh, g.ow};
+  if (!in_bounds(cv, shape, 6, a[0].length) || !fits(p[kOutOff], g.n * g.c * g.h * g.w, a[1].length))
+    return fail(env, "kiln_native.col2im: a view reaches outside its storage", true);
+  return boolean(env, win::col2im(t, g, a[0].data, cv, a[1].data, long(p[kOutOff])));
+}
+
+// maxPool(x, out, indices, params)
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  Arr a[4];
+  const double* p;
+  if (!decode(env, info, 3, a, &p)) return nullptr;
+  DT t, to;
+  win::Geom g;
+  if (!float_dt(a[0], &t) || !float_dt(a[1], &to) || t != to ||
+      a[2].type != napi_int32_array || !geometry(p, &g))
+    return boolean(env, false);
+  const win::Strided xv = strided(p, kInOff, kInSt, 4);
+  const long shape[4] = {g.n, g.c, g.h, g.w};
+  const long count = g.n * g.c * g.oh * g.ow;
+  if (!in_bounds(xv, shape, 4, a[0].length) || !fits(p[kOutOff], count, a[1].length) ||
+      !fits(p[kIdxOff], count, a[2].length))
+    return fail(env, "kiln_native.maxPool: a view reaches outside its storage", true);
+  return boolean(env, win::max_pool(t, g, a[0].data, xv, a[1].data, long(p[kOutOff]),
+                                    static_cast<int32_t*>(a[2].data), long(p[kIdxOff])));
+}
+
+// maxPoolBackward(grad, indices, out, params); the window fields are unused.
+napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
+  Arr a[4];
+  const double* p;
+  if (!decode(env, info, 3, a, &p)) return nullptr;
+  DT t, to;
+  win::Geom g;
+  if (!float_dt(a[0], &t) || !float_dt(a[2], &to) || t != to ||
+      a[1].type != napi_int32_array || !geometry(p, &g))
+    return boolean(env, false);
+  const win::Strided gv = strided(p, kInOff, kInSt, 4);
+  const win::Strided iv = strided(p, kIdxOff, kIdxSt, 4);
+  const long shape[4] = {g.n, g.c, g.oh, g.ow};
+  if (!in_bounds(gv, shape, 4, a[0].length) || !in_bounds(iv, shape, 4, a[1].length) ||
+      !fits(p[kOutOff], g.n * g.c * g.h * g.w, a[2].length))
+    return fail(env, "kiln_native.maxPoolBackward: a view reaches outside its storage", true);
+  return boolean(env, win::max_pool_backward(t, g, a[0].data, gv,
+                                             static_cast<const int32_t*>(a[1].data), iv,
+                                             a[2].data, long(p[kOutOff])));
+}
+
+}  // namespace
+
+// Adds the kernels above to the addon's exports.
+void register_window(napi_env env, napi_value exports) {
+  struct Entry {
+    const char* name;
+    napi_callback fn;
+  };
+  const Entry entries[] = {
+      {"im2col", Im2col},
+      {"col2im", Col2im},
+      {"maxPool", MaxPool},
+      {"maxPoolBackward", MaxPoolBackward},
+  };
+  for (const Entry& e : entries) {
+    napi_value f;
+    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &f);
+    napi_set_named_property(env, exports, e.name, f);
+  }
+}
+
+}  // namespace kiln
