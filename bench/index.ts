@@ -23,5 +23,6 @@ console.log(
 run('GEMM: kiln native vs OpenBLAS (float32)', 'bench/gemm.ts');
 run('matmul on the js backend', 'bench/matmul.ts', ['--backend', 'js']);
 run('MLP training vs PyTorch and TensorFlow.js', 'bench/mlp.ts');
+run('CNN training vs PyTorch and TensorFlow.js', 'bench/cnn.ts');
 run('peak memory of MLP training (kiln vs PyTorch)', 'bench/mlp-rss.ts');
 run('memory over 20,000 steps', 'bench/memory.ts');

@@ -14,61 +14,81 @@ export interface View {
   readonly dtype: DType;
 }
 
-/** Elementwise functions of one input. `param0`/`param1` carry their scalar parameters. */
-export type UnaryOp =
-  | 'neg'
-  | 'abs'
-  | 'exp'
-  | 'log'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'sin'
-  | 'cos'
-  | 'sign'
-  | 'erf'
-  | 'relu'
-  | 'sigmoid'
-  | 'tanh'
-  | 'softplus' // softplus: param0 = beta, param1 = threshold
-  | 'leakyRelu' // param0 = negative slope
-  | 'elu' // param0 = alpha
-  | 'gelu'
-  | 'geluTanh'
-  | 'clamp' // param0 = min (-Infinity for none), param1 = max (Infinity for none)
-  | 'log1p'
-  | 'expm1'
-  | 'floor'
-  | 'ceil'
-  | 'round'
-  | 'reciprocal'
-  | 'square'
-  | 'isnan'
-  | 'isfinite'
-  | 'logicalNot' // results are bool
-  | 'powScalar' // x ** param0
-  | 'scale' // x * param0 + param1
-  | 'step'; // x > param0 ? 1 : 0 (derivative masks)
+/**
+ * Elementwise functions of one input. `param0`/`param1` carry their scalars: softplus (beta,
+ * threshold), leakyRelu (negative slope), elu (alpha), clamp (min and max, +-Infinity for none),
+ * powScalar (exponent), scale (`x * param0 + param1`), step (`x > param0 ? 1 : 0`, for derivative
+ * masks). isnan, isfinite and logicalNot produce bool. The order of this list is the native
+ * addon's op codes (native/src/ew_unary.cc): append, never reorder.
+ */
+export const UNARY_OPS = [
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'sin',
+  'cos',
+  'sign',
+  'erf',
+  'relu',
+  'sigmoid',
+  'tanh',
+  'softplus',
+  'leakyRelu',
+  'elu',
+  'gelu',
+  'geluTanh',
+  'clamp',
+  'log1p',
+  'expm1',
+  'floor',
+  'ceil',
+  'round',
+  'reciprocal',
+  'square',
+  'isnan',
+  'isfinite',
+  'logicalNot',
+  'powScalar',
+  'scale',
+  'step',
+] as const; // prettier-ignore
 
-/** Elementwise functions of two inputs; comparisons and logical ops produce bool. */
-export type BinaryOp =
-  | 'add'
-  | 'sub'
-  | 'mul'
-  | 'div'
-  | 'pow'
-  | 'maximum'
-  | 'minimum'
-  | 'eq'
-  | 'ne'
-  | 'lt'
-  | 'le'
-  | 'gt'
-  | 'ge'
-  | 'logicalAnd'
-  | 'logicalOr';
+/** An elementwise function of one input (see `UNARY_OPS`). */
+export type UnaryOp = (typeof UNARY_OPS)[number];
 
-/** Reductions that keep values: sum, product, max, min. */
-export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
+/**
+ * Elementwise functions of two inputs; comparisons and logical ops produce bool. The order is
+ * the native addon's op codes (native/src/ew_binary.cc).
+ */
+export const BINARY_OPS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+] as const; // prettier-ignore
+
+/** An elementwise function of two inputs (see `BINARY_OPS`). */
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+/** Reductions that keep values, in the native addon's code order (native/src/ew_reduce.cc). */
+export const REDUCE_OPS = ['sum', 'prod', 'max', 'min'] as const;
+
+/** A reduction that keeps values: sum, product, max or min. */
+export type ReduceOp = (typeof REDUCE_OPS)[number];
 
 /** Reductions that return int32 positions along one dim. */
 export type ArgReduceOp = 'argmax' | 'argmin';

@@ -4,7 +4,7 @@
 // the parallel threshold forced to 0. Exact ops must match bit for bit (±0 and NaN included).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { BinaryOp, UnaryOp, View } from '../../src/backend/backend.js';
+import { BINARY_OPS, type UnaryOp, type View } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { loadNative } from '../../src/backend/native/loader.js';
 import type { DType } from '../../src/tensor/dtype.js';
@@ -67,23 +67,7 @@ const UNARY: readonly [UnaryOp, number, number, boolean][] = [
 ];
 const BOOL_OUT = new Set<UnaryOp>(['isnan', 'isfinite', 'logicalNot']);
 
-const BINARY: readonly BinaryOp[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'pow',
-  'maximum',
-  'minimum',
-  'eq',
-  'ne',
-  'lt',
-  'le',
-  'gt',
-  'ge',
-  'logicalAnd',
-  'logicalOr',
-]; // prettier-ignore
+const BINARY = BINARY_OPS;
 const BINARY_LAYOUTS: readonly [Layout, Layout][] = [
   ['contiguous', 'contiguous'],
   ['transposed', 'sliced'],

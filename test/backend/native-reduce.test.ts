@@ -3,7 +3,7 @@
 // for bit, except float32 Adam, which the native kernel computes in float32 as PyTorch does).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ArgReduceOp, ReduceOp, View } from '../../src/backend/backend.js';
+import { type ArgReduceOp, REDUCE_OPS, type View } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { fusedOptimizer } from '../../src/backend/native/index.js';
 import { loadNative } from '../../src/backend/native/loader.js';
@@ -14,7 +14,6 @@ import { assertClose, defaultGen, LAYOUTS, makeView, outView, SHAPES } from './n
 const { binding, error } = loadNative();
 const skip = binding ? false : `native addon unavailable (${error})`;
 const FLOATS: readonly DType[] = ['float32', 'float64'];
-const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'prod', 'max', 'min'];
 
 /** Every non-empty subset of a shape's dims, sorted. */
 function dimSets(nd: number): number[][] {

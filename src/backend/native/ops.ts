@@ -1,4 +1,13 @@
-import type { ArgReduceOp, BinaryOp, ReduceOp, UnaryOp, View } from '../backend.js';
+import {
+  type ArgReduceOp,
+  BINARY_OPS,
+  type BinaryOp,
+  REDUCE_OPS,
+  type ReduceOp,
+  UNARY_OPS,
+  type UnaryOp,
+  type View,
+} from '../backend.js';
 
 type Storage = View['storage'];
 
@@ -90,60 +99,8 @@ export interface SgdScalars {
   first: boolean;
 }
 
-// Codes: positions in these lists, as the enums of ew_unary.cc / ew_binary.cc / ew_reduce.cc.
-const UNARY_OPS: readonly UnaryOp[] = [
-  'neg',
-  'abs',
-  'exp',
-  'log',
-  'sqrt',
-  'rsqrt',
-  'sin',
-  'cos',
-  'sign',
-  'erf',
-  'relu',
-  'sigmoid',
-  'tanh',
-  'softplus',
-  'leakyRelu',
-  'elu',
-  'gelu',
-  'geluTanh',
-  'clamp',
-  'log1p',
-  'expm1',
-  'floor',
-  'ceil',
-  'round',
-  'reciprocal',
-  'square',
-  'isnan',
-  'isfinite',
-  'logicalNot',
-  'powScalar',
-  'scale',
-  'step',
-]; // prettier-ignore
-const BINARY_OPS: readonly BinaryOp[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'pow',
-  'maximum',
-  'minimum',
-  'eq',
-  'ne',
-  'lt',
-  'le',
-  'gt',
-  'ge',
-  'logicalAnd',
-  'logicalOr',
-]; // prettier-ignore
-const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'prod', 'max', 'min'];
-
+// Codes: positions in the op lists of backend.ts, as the enums of ew_unary.cc / ew_binary.cc /
+// ew_reduce.cc.
 const codes = <T extends string>(ops: readonly T[]): Map<T, number> =>
   new Map(ops.map((op, i) => [op, i]));
 const UNARY = codes(UNARY_OPS);
