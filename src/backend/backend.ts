@@ -54,7 +54,7 @@ export const UNARY_OPS = [
   'powScalar',
   'scale',
   'step',
-] as const; // prettier-ignore
+] as const;
 
 /** An elementwise function of one input (see `UNARY_OPS`). */
 export type UnaryOp = (typeof UNARY_OPS)[number];
@@ -79,7 +79,7 @@ export const BINARY_OPS = [
   'ge',
   'logicalAnd',
   'logicalOr',
-] as const; // prettier-ignore
+] as const;
 
 /** An elementwise function of two inputs (see `BINARY_OPS`). */
 export type BinaryOp = (typeof BINARY_OPS)[number];
