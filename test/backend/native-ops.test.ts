@@ -3,7 +3,7 @@
 // shapes, float32 and float64, with NaN/±Infinity/±0 inputs, on 1 thread and on 2 threads with
 // the parallel threshold forced to 0. Exact ops must match bit for bit (±0 and NaN included).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BINARY_OPS, type UnaryOp, type View } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { loadNative } from '../../src/backend/native/loader.js';
@@ -12,6 +12,7 @@ import {
   assertClose,
   cloneView,
   defaultGen,
+  forEachThreadCount,
   LAYOUTS,
   type Layout,
   makeView,
@@ -85,174 +86,170 @@ const ULPS = (dtype: DType): [number, number] => (dtype === 'float32' ? [1, 0] :
  */
 const ERF_ULPS = 64;
 
-function forEachThreads(body: () => void): void {
-  for (const threads of [1, 2]) {
-    describe(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
-      let prevThreads = 1;
-      let prevMin = 0;
-      before(() => {
-        prevThreads = binding!.getNumThreads();
-        binding!.setNumThreads(threads);
-        // Force the threaded split even on tiny tensors so that its range bookkeeping is tested.
-        prevMin = binding!.setElementwiseParMin(threads > 1 ? 0 : 1 << 16);
-      });
-      after(() => {
-        binding!.setNumThreads(prevThreads);
-        binding!.setElementwiseParMin(prevMin);
-      });
-      body();
-    });
-  }
-}
-
 describe('native elementwise kernels match the js backend', { skip }, () => {
-  forEachThreads(() => {
-    test('unary: every op, dtype, shape and layout', () => {
-      for (const dtype of FLOATS) {
-        for (const [op, p0, p1, exact] of UNARY) {
-          const outDtype = BOOL_OUT.has(op) ? 'bool' : dtype;
-          let [ulps, atol] = exact ? [0, 0] : ULPS(dtype);
-          if (dtype === 'float64' && (op === 'erf' || op === 'gelu'))
-            [ulps, atol] = [ERF_ULPS, 1e-14];
-          for (const shape of SHAPES) {
-            for (const layout of LAYOUTS) {
-              const x = makeView(dtype, shape, layout, defaultGen(dtype, true));
-              const want = outView(outDtype, shape);
-              const got = outView(outDtype, shape);
-              jsBackend.unary(op, x, want, p0, p1);
-              assert.equal(binding!.unary(op, x, got, p0, p1), true, `${op} ${dtype} handled`);
-              const label = `${op}(${p0},${p1}) ${dtype} [${shape}] ${layout}`;
-              assertClose(got.storage, want.storage, outDtype, label, ulps, atol);
+  forEachThreadCount(
+    () => binding,
+    () => {
+      test('unary: every op, dtype, shape and layout', () => {
+        for (const dtype of FLOATS) {
+          for (const [op, p0, p1, exact] of UNARY) {
+            const outDtype = BOOL_OUT.has(op) ? 'bool' : dtype;
+            let [ulps, atol] = exact ? [0, 0] : ULPS(dtype);
+            if (dtype === 'float64' && (op === 'erf' || op === 'gelu'))
+              [ulps, atol] = [ERF_ULPS, 1e-14];
+            for (const shape of SHAPES) {
+              for (const layout of LAYOUTS) {
+                const x = makeView(dtype, shape, layout, defaultGen(dtype, true));
+                const want = outView(outDtype, shape);
+                const got = outView(outDtype, shape);
+                jsBackend.unary(op, x, want, p0, p1);
+                assert.equal(binding!.unary(op, x, got, p0, p1), true, `${op} ${dtype} handled`);
+                const label = `${op}(${p0},${p1}) ${dtype} [${shape}] ${layout}`;
+                assertClose(got.storage, want.storage, outDtype, label, ulps, atol);
+              }
             }
           }
         }
-      }
-    });
+      });
 
-    test('binary: every op, dtype, shape and layout pair', () => {
-      for (const dtype of FLOATS) {
-        for (const op of BINARY) {
-          const outDtype = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'].includes(op)
-            ? dtype
-            : 'bool';
-          const [ulps, atol] = op === 'pow' ? ULPS(dtype) : [0, 0];
-          for (const shape of SHAPES) {
-            for (const [la, lb] of BINARY_LAYOUTS) {
-              const a = makeView(dtype, shape, la, defaultGen(dtype, true));
-              const b = makeView(dtype, shape, lb, defaultGen(dtype, true), 'last');
-              const want = outView(outDtype, shape);
-              const got = outView(outDtype, shape);
-              jsBackend.binary(op, a, b, want);
-              assert.equal(binding!.binary(op, a, b, got), true);
-              const label = `${op} ${dtype} [${shape}] ${la}/${lb}`;
-              assertClose(got.storage, want.storage, outDtype, label, ulps, atol);
+      test('binary: every op, dtype, shape and layout pair', () => {
+        for (const dtype of FLOATS) {
+          for (const op of BINARY) {
+            const outDtype = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'].includes(op)
+              ? dtype
+              : 'bool';
+            const [ulps, atol] = op === 'pow' ? ULPS(dtype) : [0, 0];
+            for (const shape of SHAPES) {
+              for (const [la, lb] of BINARY_LAYOUTS) {
+                const a = makeView(dtype, shape, la, defaultGen(dtype, true));
+                const b = makeView(dtype, shape, lb, defaultGen(dtype, true), 'last');
+                const want = outView(outDtype, shape);
+                const got = outView(outDtype, shape);
+                jsBackend.binary(op, a, b, want);
+                assert.equal(binding!.binary(op, a, b, got), true);
+                const label = `${op} ${dtype} [${shape}] ${la}/${lb}`;
+                assertClose(got.storage, want.storage, outDtype, label, ulps, atol);
+              }
             }
           }
         }
-      }
-    });
+      });
 
-    test('binary: every pair of special values, including ±0 for maximum/minimum', () => {
-      const n = SPECIALS.length;
-      for (const dtype of FLOATS) {
-        const a = makeView(dtype, [n, n], 'contiguous', (i) => SPECIALS[Math.floor(i / n) % n]!);
-        const b = makeView(dtype, [n, n], 'contiguous', (i) => SPECIALS[i % n]!);
-        for (const op of BINARY) {
-          const outDtype = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'].includes(
-            op,
-          )
-            ? 'bool'
-            : dtype;
-          const want = outView(outDtype, [n, n]);
-          const got = outView(outDtype, [n, n]);
-          jsBackend.binary(op, a, b, want);
-          assert.equal(binding!.binary(op, a, b, got), true);
-          const [ulps, atol] = op === 'pow' ? ULPS(dtype) : [0, 0];
-          assertClose(got.storage, want.storage, outDtype, `${op} ${dtype} specials`, ulps, atol);
-        }
-      }
-    });
-
-    test('binary in place (out aliases a), as gradient accumulation does', () => {
-      for (const dtype of FLOATS) {
-        const a = makeView(dtype, [17, 33], 'contiguous');
-        const b = makeView(dtype, [17, 33], 'broadcast');
-        const want = cloneView(a);
-        jsBackend.binary('add', want, b, want);
-        assert.equal(binding!.binary('add', a, b, a), true);
-        assertClose(a.storage, want.storage, dtype, `add_ ${dtype}`);
-      }
-    });
-
-    test('int32 and mixed-dtype arithmetic is declined (the js kernel runs instead)', () => {
-      const i = makeView('int32', [5], 'contiguous');
-      const f = makeView('float32', [5], 'contiguous');
-      assert.equal(binding!.binary('mul', i, i, outView('int32', [5])), false);
-      assert.equal(binding!.binary('lt', i, f, outView('bool', [5])), false);
-      assert.equal(binding!.unary('neg', i, outView('int32', [5]), 0, 0), false);
-    });
-
-    test('where: every dtype, shape and layout', () => {
-      for (const dtype of ['float32', 'float64', 'int32', 'bool'] as const) {
-        for (const shape of SHAPES) {
-          for (const [i, layout] of LAYOUTS.entries()) {
-            const cond = makeView('bool', shape, layout);
-            const a = makeView(dtype, shape, LAYOUTS[(i + 1) % LAYOUTS.length]!);
-            const b = makeView(dtype, shape, LAYOUTS[(i + 2) % LAYOUTS.length]!, undefined, 'last');
-            const want = outView(dtype, shape);
-            const got = outView(dtype, shape);
-            jsBackend.where(cond, a, b, want);
-            assert.equal(binding!.where(cond, a, b, got), true);
-            assertClose(got.storage, want.storage, dtype, `where ${dtype} [${shape}] ${layout}`);
+      test('binary: every pair of special values, including ±0 for maximum/minimum', () => {
+        const n = SPECIALS.length;
+        for (const dtype of FLOATS) {
+          const a = makeView(dtype, [n, n], 'contiguous', (i) => SPECIALS[Math.floor(i / n) % n]!);
+          const b = makeView(dtype, [n, n], 'contiguous', (i) => SPECIALS[i % n]!);
+          for (const op of BINARY) {
+            const outDtype = [
+              'eq',
+              'ne',
+              'lt',
+              'le',
+              'gt',
+              'ge',
+              'logicalAnd',
+              'logicalOr',
+            ].includes(op)
+              ? 'bool'
+              : dtype;
+            const want = outView(outDtype, [n, n]);
+            const got = outView(outDtype, [n, n]);
+            jsBackend.binary(op, a, b, want);
+            assert.equal(binding!.binary(op, a, b, got), true);
+            const [ulps, atol] = op === 'pow' ? ULPS(dtype) : [0, 0];
+            assertClose(got.storage, want.storage, outDtype, `${op} ${dtype} specials`, ulps, atol);
           }
         }
-      }
-    });
+      });
 
-    test('copy: every dtype pair (conversions as typed-array stores), shape and layout', () => {
-      const all = ['float32', 'float64', 'int32', 'bool'] as const;
-      const wild = [3.7, -2.5, 3e9, -3e9, 1e20, 2 ** 31, ...SPECIALS];
-      for (const from of all) {
-        const gen =
-          from === 'float32' || from === 'float64'
-            ? (i: number) => (i % 2 ? wild[i % wild.length]! : defaultGen(from)(i))
-            : defaultGen(from);
-        for (const to of all) {
+      test('binary in place (out aliases a), as gradient accumulation does', () => {
+        for (const dtype of FLOATS) {
+          const a = makeView(dtype, [17, 33], 'contiguous');
+          const b = makeView(dtype, [17, 33], 'broadcast');
+          const want = cloneView(a);
+          jsBackend.binary('add', want, b, want);
+          assert.equal(binding!.binary('add', a, b, a), true);
+          assertClose(a.storage, want.storage, dtype, `add_ ${dtype}`);
+        }
+      });
+
+      test('int32 and mixed-dtype arithmetic is declined (the js kernel runs instead)', () => {
+        const i = makeView('int32', [5], 'contiguous');
+        const f = makeView('float32', [5], 'contiguous');
+        assert.equal(binding!.binary('mul', i, i, outView('int32', [5])), false);
+        assert.equal(binding!.binary('lt', i, f, outView('bool', [5])), false);
+        assert.equal(binding!.unary('neg', i, outView('int32', [5]), 0, 0), false);
+      });
+
+      test('where: every dtype, shape and layout', () => {
+        for (const dtype of ['float32', 'float64', 'int32', 'bool'] as const) {
           for (const shape of SHAPES) {
-            for (const layout of LAYOUTS) {
-              const x = makeView(from, shape, layout, gen);
-              const want = outView(to, shape);
-              const got = outView(to, shape);
-              jsBackend.copy(x, want);
-              assert.equal(binding!.copy(x, got), true);
-              assertClose(
-                got.storage,
-                want.storage,
-                to,
-                `copy ${from}->${to} [${shape}] ${layout}`,
+            for (const [i, layout] of LAYOUTS.entries()) {
+              const cond = makeView('bool', shape, layout);
+              const a = makeView(dtype, shape, LAYOUTS[(i + 1) % LAYOUTS.length]!);
+              const b = makeView(
+                dtype,
+                shape,
+                LAYOUTS[(i + 2) % LAYOUTS.length]!,
+                undefined,
+                'last',
               );
+              const want = outView(dtype, shape);
+              const got = outView(dtype, shape);
+              jsBackend.where(cond, a, b, want);
+              assert.equal(binding!.where(cond, a, b, got), true);
+              assertClose(got.storage, want.storage, dtype, `where ${dtype} [${shape}] ${layout}`);
             }
           }
         }
-      }
-    });
+      });
 
-    test('fill: every dtype, contiguous and strided outputs', () => {
-      for (const dtype of ['float32', 'float64', 'int32', 'bool'] as const) {
-        for (const value of [1.5, -7, Number.NaN, -0, 3e9, 0.1]) {
-          for (const shape of SHAPES) {
-            for (const layout of ['contiguous', 'sliced', 'transposed'] as const) {
-              const want: View = makeView(dtype, shape, layout);
-              const got = cloneView(want);
-              jsBackend.fill(want, value);
-              assert.equal(binding!.fill(got, value), true);
-              assertClose(got.storage, want.storage, dtype, `fill ${dtype} ${value} [${shape}]`);
+      test('copy: every dtype pair (conversions as typed-array stores), shape and layout', () => {
+        const all = ['float32', 'float64', 'int32', 'bool'] as const;
+        const wild = [3.7, -2.5, 3e9, -3e9, 1e20, 2 ** 31, ...SPECIALS];
+        for (const from of all) {
+          const gen =
+            from === 'float32' || from === 'float64'
+              ? (i: number) => (i % 2 ? wild[i % wild.length]! : defaultGen(from)(i))
+              : defaultGen(from);
+          for (const to of all) {
+            for (const shape of SHAPES) {
+              for (const layout of LAYOUTS) {
+                const x = makeView(from, shape, layout, gen);
+                const want = outView(to, shape);
+                const got = outView(to, shape);
+                jsBackend.copy(x, want);
+                assert.equal(binding!.copy(x, got), true);
+                assertClose(
+                  got.storage,
+                  want.storage,
+                  to,
+                  `copy ${from}->${to} [${shape}] ${layout}`,
+                );
+              }
             }
           }
         }
-      }
-    });
-  });
+      });
+
+      test('fill: every dtype, contiguous and strided outputs', () => {
+        for (const dtype of ['float32', 'float64', 'int32', 'bool'] as const) {
+          for (const value of [1.5, -7, Number.NaN, -0, 3e9, 0.1]) {
+            for (const shape of SHAPES) {
+              for (const layout of ['contiguous', 'sliced', 'transposed'] as const) {
+                const want: View = makeView(dtype, shape, layout);
+                const got = cloneView(want);
+                jsBackend.fill(want, value);
+                assert.equal(binding!.fill(got, value), true);
+                assertClose(got.storage, want.storage, dtype, `fill ${dtype} ${value} [${shape}]`);
+              }
+            }
+          }
+        }
+      });
+    },
+  );
 
   test('a view reaching outside its storage is a RangeError, not a crash', () => {
     const x: View = {

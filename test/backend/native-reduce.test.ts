@@ -2,14 +2,22 @@
 // optimizer kernels: Adam, AdamW and SGD trajectories over 20 steps must match the JS loops (bit
 // for bit, except float32 Adam, which the native kernel computes in float32 as PyTorch does).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { type ArgReduceOp, REDUCE_OPS, type View } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { fusedOptimizer } from '../../src/backend/native/index.js';
 import { loadNative } from '../../src/backend/native/loader.js';
 import * as k from '../../src/index.js';
 import type { DType } from '../../src/tensor/dtype.js';
-import { assertClose, defaultGen, LAYOUTS, makeView, outView, SHAPES } from './native-util.js';
+import {
+  assertClose,
+  defaultGen,
+  forEachThreadCount,
+  LAYOUTS,
+  makeView,
+  outView,
+  SHAPES,
+} from './native-util.js';
 
 const { binding, error } = loadNative();
 const skip = binding ? false : `native addon unavailable (${error})`;
@@ -24,20 +32,9 @@ function dimSets(nd: number): number[][] {
 }
 
 describe('native reductions and softmax match the js backend', { skip }, () => {
-  for (const threads of [1, 2]) {
-    describe(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
-      let prevThreads = 1;
-      let prevMin = 0;
-      before(() => {
-        prevThreads = binding!.getNumThreads();
-        binding!.setNumThreads(threads);
-        prevMin = binding!.setElementwiseParMin(threads > 1 ? 0 : 1 << 16);
-      });
-      after(() => {
-        binding!.setNumThreads(prevThreads);
-        binding!.setElementwiseParMin(prevMin);
-      });
-
+  forEachThreadCount(
+    () => binding,
+    () => {
       test('reduce: every op over every set of dims, bit-identical (same order, float64 sums)', () => {
         for (const dtype of FLOATS) {
           for (const op of REDUCE_OPS) {
@@ -104,8 +101,8 @@ describe('native reductions and softmax match the js backend', { skip }, () => {
           }
         }
       });
-    });
-  }
+    },
+  );
 
   test('int32 and bool inputs are declined (the js kernel runs instead)', () => {
     const x: View = makeView('int32', [4, 3], 'contiguous');

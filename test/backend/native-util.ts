@@ -1,7 +1,9 @@
 // Helpers of the native-kernel tests: random strided views over fresh storage and comparisons
 // with the js reference backend.
 import assert from 'node:assert/strict';
+import { after, before, describe } from 'node:test';
 import type { View } from '../../src/backend/backend.js';
+import type { NativeBinding } from '../../src/backend/native/loader.js';
 import type { DType, TypedArray } from '../../src/tensor/dtype.js';
 
 let seed = 0x2545f491;
@@ -175,3 +177,28 @@ export const SHAPES: readonly (readonly number[])[] = [
   [2, 3, 5],
   [4, 1, 7],
 ];
+
+/**
+ * Runs `body` inside a suite for 1 and then 2 threads. With 2, the elementwise split is forced
+ * even on tiny tensors so that its range bookkeeping is tested; settings are restored after.
+ */
+export function forEachThreadCount(binding: () => NativeBinding | null, body: () => void): void {
+  for (const threads of [1, 2]) {
+    describe(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
+      let prevThreads = 1;
+      let prevMin = 0;
+      before(() => {
+        const b = binding()!;
+        prevThreads = b.getNumThreads();
+        b.setNumThreads(threads);
+        prevMin = b.setElementwiseParMin(threads > 1 ? 0 : 1 << 16);
+      });
+      after(() => {
+        const b = binding()!;
+        b.setNumThreads(prevThreads);
+        b.setElementwiseParMin(prevMin);
+      });
+      body();
+    });
+  }
+}

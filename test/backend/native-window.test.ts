@@ -5,7 +5,7 @@
 // for max pooling; on 1 thread and on 2 threads with the parallel threshold forced to 0.
 // Every result must match bit for bit (±0 and NaN included).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { View, Window2d } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { loadNative } from '../../src/backend/native/loader.js';
@@ -14,6 +14,7 @@ import {
   assertClose,
   cloneView,
   defaultGen,
+  forEachThreadCount,
   type Gen,
   type Layout,
   makeView,
@@ -159,19 +160,9 @@ function checkMaxPool(dtype: DType, cs: Case, layout: Layout, gen: Gen) {
 }
 
 describe('native sliding-window kernels match the js backend', { skip }, () => {
-  for (const threads of [1, 2]) {
-    describe(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
-      let prevThreads = 1;
-      let prevMin = 0;
-      before(() => {
-        prevThreads = binding!.getNumThreads();
-        binding!.setNumThreads(threads);
-        prevMin = binding!.setElementwiseParMin(threads > 1 ? 0 : 1 << 16);
-      });
-      after(() => {
-        binding!.setNumThreads(prevThreads);
-        binding!.setElementwiseParMin(prevMin);
-      });
+  forEachThreadCount(
+    () => binding,
+    () => {
       for (const dtype of FLOATS) {
         test(`im2col ${dtype}`, () => {
           for (const cs of cases(false))
@@ -192,8 +183,8 @@ describe('native sliding-window kernels match the js backend', { skip }, () => {
           }
         });
       }
-    });
-  }
+    },
+  );
 
   test('maxPool: NaN propagates, the last NaN and the first max win', () => {
     const x = makeView('float32', [1, 1, 2, 4], 'contiguous');
