@@ -221,7 +221,11 @@ export function buildLoss(
   config: TrainConfig['loss'],
   extra: Options = {},
 ): { loss: LossFn; classification: boolean } {
-  const { type, ...options } = typeof config === 'string' ? { type: config } : config;
+  const {
+    type,
+    classWeights: _classWeights,
+    ...options
+  } = typeof config === 'string' ? { type: config } : config;
   const entry = LOSSES[type];
   if (!entry) {
     throw new ConfigError(
@@ -229,6 +233,28 @@ export function buildLoss(
     );
   }
   return { loss: entry.make({ ...options, ...extra }), classification: entry.classification };
+}
+
+/** Losses that take a per-class `weight` (the place `classWeights: balanced` goes). */
+const CLASS_WEIGHTED = ['crossEntropy', 'nllLoss', 'multiMarginLoss'];
+
+/**
+ * Whether the config asks for class weights fitted to the training labels
+ * (`loss: { type: crossEntropy, classWeights: balanced }`), for imbalanced data.
+ */
+export function wantsBalancedWeights(config: TrainConfig['loss']): boolean {
+  if (typeof config === 'string' || config.classWeights === undefined) return false;
+  if (config.classWeights !== 'balanced') {
+    throw new ConfigError(
+      `loss.classWeights: must be "balanced", got ${JSON.stringify(config.classWeights)}`,
+    );
+  }
+  if (!CLASS_WEIGHTED.includes(config.type)) {
+    throw new ConfigError(
+      `loss.classWeights: ${config.type} takes no class weights (use ${CLASS_WEIGHTED.join(', ')}; binaryCrossEntropyWithLogits has posWeight)`,
+    );
+  }
+  return true;
 }
 
 /** Builds the LR scheduler named in the config (an options object with PyTorch's keywords). */

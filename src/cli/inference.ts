@@ -127,7 +127,8 @@ export async function evalCommand(
   options: { data?: string; labels?: string; log: (s: string) => void },
 ): Promise<Record<string, number>> {
   const run = await loadRun(path);
-  const { loss, classification } = buildLoss(run.record.loss);
+  const weight = run.record.lossWeight ? { weight: tensor(run.record.lossWeight) } : {};
+  const { loss, classification } = buildLoss(run.record.loss, weight);
   let split: Split;
   if (options.data) {
     const input = await readInput(run, options.data, options.labels);

@@ -4,10 +4,11 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/registry.js';
 import { DataLoader } from '../data/dataloader.js';
 import { TensorDataset } from '../data/dataset.js';
+import { classWeights } from '../data/splits.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { save } from '../io/files.js';
-import { zeros } from '../ops/creation.js';
+import { tensor, zeros } from '../ops/creation.js';
 import type { PlateauStateDict } from '../optim/lr-scheduler/plateau.js';
 import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -19,7 +20,13 @@ import { ReduceLROnPlateau } from '../train/callbacks/plateau.js';
 import { ProgressBar } from '../train/callbacks/progress-bar.js';
 import { LambdaCallback, TerminateOnNaN } from '../train/callbacks/simple.js';
 import { Trainer } from '../train/trainer.js';
-import { buildLoss, buildModel, buildOptimizer, buildScheduler } from './build.js';
+import {
+  buildLoss,
+  buildModel,
+  buildOptimizer,
+  buildScheduler,
+  wantsBalancedWeights,
+} from './build.js';
 import type { TrainConfig } from './config.js';
 import { checkLabels, type PreparedData, prepareData, type Split } from './data.js';
 import { buildMetrics } from './metrics.js';
@@ -49,6 +56,8 @@ export interface ModelRecord {
   classes: string[] | null;
   preprocessing: PreparedData['preprocessing'];
   loss: TrainConfig['loss'];
+  /** Class weights fitted for `classWeights: balanced`, reused by eval. */
+  lossWeight?: number[] | null;
 }
 
 function loader(
@@ -67,7 +76,7 @@ export async function trainCommand(
 ): Promise<TrainResult> {
   const { log } = options;
   manualSeed(config.seed);
-  const { loss, classification } = buildLoss(config.loss);
+  const { classification } = buildLoss(config.loss);
   const task = config.task ?? (classification ? 'classification' : 'regression');
   const data = await prepareData(config, task === 'classification');
   const model = buildModel(config.model, data.sampleShape);
@@ -80,6 +89,11 @@ export async function trainCommand(
     if (data.validation) checkLabels(data.validation.y, classes, 'validation labels');
     if (data.test) checkLabels(data.test.y, classes, 'test labels');
   }
+  // Balanced class weights n / (classes * count), fitted on the training split only.
+  const lossWeight = wantsBalancedWeights(config.loss)
+    ? Array.from(classWeights(data.train.y, { numClasses: numOutputs }).dataSync())
+    : null;
+  const { loss } = buildLoss(config.loss, lossWeight ? { weight: tensor(lossWeight) } : {});
   const optimizer = buildOptimizer(config.optimizer, model);
   const scheduler = config.schedule ? buildScheduler(config.schedule, optimizer) : undefined;
   const { epochs, batchSize } = config.training;
@@ -148,6 +162,7 @@ export async function trainCommand(
     classes: data.classes,
     preprocessing: data.preprocessing,
     loss: config.loss,
+    lossWeight,
   };
   await writeFileAtomic(join(runDir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   await writeFileAtomic(join(runDir, RUN_FILES.model), `${JSON.stringify(record, null, 2)}\n`);
