@@ -127,6 +127,11 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 /**
  * `x` with `value` wherever the bool `mask` (broadcast to x) is true, as `maskedFill`. The result
  * keeps x's dtype (a fractional value on an integer tensor is truncated, as PyTorch).
+ *
+ * @example
+ * ```ts
+ * k.maskedFill(x, x.lt(0), 0); // negatives set to 0
+ * ```
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (mask.dtype !== 'bool')
@@ -141,7 +146,14 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   return out;
 }
 
-/** Clamps to [min, max] (either may be null), as `torch.clamp`. */
+/**
+ * Clamps to [min, max] (either may be null), as `torch.clamp`.
+ *
+ * @example
+ * ```ts
+ * k.clamp(x, 0, 1);
+ * ```
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;

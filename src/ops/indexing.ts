@@ -25,7 +25,14 @@ function checkRange(index: Tensor, size: number, op: string, dim: number): void 
   }
 }
 
-/** out[i][j] = x[i][index[i][j]] (for dim 1), as `torch.gather`; index is int32. */
+/**
+ * out[i][j] = x[i][index[i][j]] (for dim 1), as `torch.gather`; index is int32.
+ *
+ * @example
+ * ```ts
+ * k.gather(scores, 1, labels.unsqueeze(1)); // each row's score at its label
+ * ```
+ */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   requireIndex(index, 'gather');
   const d = normalizeDim(dim, x.ndim, 'gather');
@@ -40,7 +47,14 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return record('gather', out, [x], [], { dim: d, index, shape: x.shape });
 }
 
-/** A copy of `x` with `src` added at the positions `index` selects along `dim` (functional scatter_add). */
+/**
+ * A copy of `x` with `src` added at the positions `index` selects along `dim` (functional scatter_add).
+ *
+ * @example
+ * ```ts
+ * k.zeros([3]).scatterAdd(0, k.tensor([0, 0, 2], { dtype: 'int32' }), k.ones([3])); // [2, 0, 1]
+ * ```
+ */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   requireIndex(index, 'scatterAdd');
   const d = normalizeDim(dim, x.ndim, 'scatterAdd');
@@ -61,7 +75,14 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   return record('scatterAdd', out, [cx, cs], [], { dim: d, index });
 }
 
-/** The entries of `x` at the int32 positions `index` (1-D) along `dim`, as `torch.index_select`. */
+/**
+ * The entries of `x` at the int32 positions `index` (1-D) along `dim`, as `torch.index_select`.
+ *
+ * @example
+ * ```ts
+ * k.indexSelect(x, 0, k.tensor([2, 0], { dtype: 'int32' })); // rows 2 and 0
+ * ```
+ */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   requireIndex(index, 'indexSelect');
   if (index.ndim > 1)
@@ -78,7 +99,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return x.ndim === 0 ? reshape(result, []) : result;
 }
 
-/** A copy of `x` with the slices of `src` added at positions `index` along `dim` (functional index_add). */
+/**
+ * A copy of `x` with the slices of `src` added at positions `index` along `dim` (functional index_add).
+ *
+ * @example
+ * ```ts
+ * k.zeros([3, 2]).indexAdd(0, k.tensor([1], { dtype: 'int32' }), k.ones([1, 2]));
+ * ```
+ */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   requireIndex(index, 'indexAdd');
   const d = normalizeDim(dim, x.ndim, 'indexAdd');
@@ -98,7 +126,14 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Te
   return record('indexAdd', out, [x, src], [], { dim: d, index });
 }
 
-/** One-hot encoding of int32 labels in [0, numClasses): shape [..., numClasses], int32. */
+/**
+ * One-hot encoding of int32 labels in [0, numClasses): shape [..., numClasses], int32.
+ *
+ * @example
+ * ```ts
+ * k.oneHot(k.tensor([0, 2], { dtype: 'int32' }), 3); // [[1, 0, 0], [0, 0, 1]]
+ * ```
+ */
 export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   requireIndex(labels, 'oneHot');
   const data = labels.dataSync();
@@ -120,7 +155,14 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   );
 }
 
-/** Concatenates tensors along `dim`; all other dims must match. */
+/**
+ * Concatenates tensors along `dim`; all other dims must match.
+ *
+ * @example
+ * ```ts
+ * k.cat([k.zeros([2, 3]), k.ones([1, 3])], 0).shape; // [3, 3]
+ * ```
+ */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('cat: expected a non-empty list of tensors');
   const first = tensors[0]!;
@@ -157,7 +199,14 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return record('cat', out, inputs, [], { dim: d, sizes: inputs.map((t) => t.shape[d]!) });
 }
 
-/** Stacks equal-shaped tensors along a new dim. */
+/**
+ * Stacks equal-shaped tensors along a new dim.
+ *
+ * @example
+ * ```ts
+ * k.stack([k.zeros([3]), k.ones([3])], 0).shape; // [2, 3]
+ * ```
+ */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('stack: expected a non-empty list of tensors');
   const first = tensors[0]!;
@@ -178,6 +227,11 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 /**
  * Pads with a constant, as `torch.nn.functional.pad(mode='constant')`: `pads` lists
  * (before, after) pairs starting from the last dim. Negative pads crop.
+ *
+ * @example
+ * ```ts
+ * k.pad(k.ones([2, 2]), [1, 1]).shape; // [2, 4]
+ * ```
  */
 export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim || pads.some((p) => !Number.isInteger(p))) {

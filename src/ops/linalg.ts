@@ -53,7 +53,14 @@ function mm(a: Tensor, b: Tensor): Tensor {
   return record('matmul', out, [ca, cb], [ca, cb]);
 }
 
-/** Matrix product of two 2-D tensors, as `torch.mm`. */
+/**
+ * Matrix product of two 2-D tensors, as `torch.mm`.
+ *
+ * @example
+ * ```ts
+ * k.mm(k.ones([2, 3]), k.ones([3, 4])).shape; // [2, 4]
+ * ```
+ */
 export function mm2d(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) {
     throw new ShapeError(
@@ -63,7 +70,14 @@ export function mm2d(a: Tensor, b: Tensor): Tensor {
   return matmul(a, b);
 }
 
-/** Batched product of 3-D tensors of equal batch size, as `torch.bmm`. */
+/**
+ * Batched product of 3-D tensors of equal batch size, as `torch.bmm`.
+ *
+ * @example
+ * ```ts
+ * k.bmm(k.ones([5, 2, 3]), k.ones([5, 3, 4])).shape; // [5, 2, 4]
+ * ```
+ */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
     throw new ShapeError(
@@ -73,7 +87,14 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return matmul(a, b);
 }
 
-/** Dot product of two 1-D tensors of equal length. */
+/**
+ * Dot product of two 1-D tensors of equal length.
+ *
+ * @example
+ * ```ts
+ * k.dot(k.tensor([1, 2]), k.tensor([3, 4])).item(); // 11
+ * ```
+ */
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1 || a.shape[0] !== b.shape[0]) {
     throw new ShapeError(

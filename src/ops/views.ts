@@ -200,7 +200,14 @@ export function unslice(
   return record('unslice', out, [g], [], { dim, start, step });
 }
 
-/** Splits along `dim` into pieces of `size` (the last may be smaller) or of the given sizes. */
+/**
+ * Splits along `dim` into pieces of `size` (the last may be smaller) or of the given sizes.
+ *
+ * @example
+ * ```ts
+ * k.split(k.arange(5), 2).map((t) => t.shape); // [[2], [2], [1]]
+ * ```
+ */
 export function split(t: Tensor, size: number | readonly number[], dim = 0): Tensor[] {
   const d = normalizeDim(dim, t.ndim, 'split');
   const n = t.shape[d]!;
@@ -228,7 +235,14 @@ export function split(t: Tensor, size: number | readonly number[], dim = 0): Ten
   });
 }
 
-/** Splits along `dim` into `chunks` pieces of equal size (the last may be smaller), as `torch.chunk`. */
+/**
+ * Splits along `dim` into `chunks` pieces of equal size (the last may be smaller), as `torch.chunk`.
+ *
+ * @example
+ * ```ts
+ * k.chunk(k.arange(6), 3).length; // 3
+ * ```
+ */
 export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0)
     throw new ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
