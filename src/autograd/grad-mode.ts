@@ -1,6 +1,13 @@
 let gradEnabled = true;
 
-/** Whether operations currently record the autograd graph. */
+/**
+ * Whether operations currently record the autograd graph.
+ *
+ * @example
+ * ```ts
+ * k.noGrad(() => k.isGradEnabled()); // false
+ * ```
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -136,12 +136,26 @@ export function manualSeed(seed: number): Generator {
   return defaultGenerator.manualSeed(seed);
 }
 
-/** The default generator's state, for checkpoints. */
+/**
+ * The default generator's state, for checkpoints.
+ *
+ * @example
+ * ```ts
+ * const state = k.getRngState(); // four integers, JSON-safe
+ * ```
+ */
 export function getRngState(): number[] {
   return defaultGenerator.getState();
 }
 
-/** Restores the default generator's state from `getRngState()`. */
+/**
+ * Restores the default generator's state from `getRngState()`.
+ *
+ * @example
+ * ```ts
+ * k.setRngState(state); // the same draws follow again
+ * ```
+ */
 export function setRngState(state: readonly number[]): void {
   defaultGenerator.setState(state);
 }
