@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "gemm.h"
+#include "napi_util.h"
 #include "pool.h"
 
 namespace kiln {
@@ -22,37 +23,10 @@ enum Param {
   kHeader  // then per batch dim: size, strideA, strideB, strideC
 };
 
-napi_value throw_error(napi_env env, bool range, const char* msg) {
-  if (range) napi_throw_range_error(env, nullptr, msg);
-  else napi_throw_type_error(env, nullptr, msg);
-  return nullptr;
-}
-
-struct Arr {
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-};
-
-bool get_array(napi_env env, napi_value v, Arr* out) {
-  napi_value buf;
-  size_t off;
-  return napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &buf, &off) ==
-         napi_ok;
-}
-
-// Checks that every element an operand's view can reach lies inside its storage: cheap
-// (O(dims)) and it turns a bad view from a memory corruption into a RangeError.
-bool in_bounds(long off, const long* sizes, const long* strides, int n, size_t length) {
-  long lo = off, hi = off;
-  for (int d = 0; d < n; ++d) {
-    if (sizes[d] == 0) return true;
-    long span = (sizes[d] - 1) * strides[d];
-    if (span < 0) lo += span;
-    else hi += span;
-  }
-  return lo >= 0 && static_cast<size_t>(hi) < length;
-}
+using kiln::napi::Arr;
+using kiln::napi::fail;
+using kiln::napi::in_bounds;
+using kiln::napi::read_array;
 
 template <class T>
 void run(const Arr& a, const Arr& b, const Arr& c, const double* p, const long* shape,
@@ -74,17 +48,17 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   Arr a, b, c, pa;
-  if (argc < 4 || !get_array(env, argv[0], &a) || !get_array(env, argv[1], &b) ||
-      !get_array(env, argv[2], &c) || !get_array(env, argv[3], &pa) ||
+  if (argc < 4 || !read_array(env, argv[0], &a) || !read_array(env, argv[1], &b) ||
+      !read_array(env, argv[2], &c) || !read_array(env, argv[3], &pa) ||
       pa.type != napi_float64_array || pa.length < kHeader)
-    return throw_error(env, false, "kiln_native.matmul(a, b, out, params): bad arguments");
+    return fail(env, "kiln_native.matmul(a, b, out, params): bad arguments");
   if (a.type != b.type || a.type != c.type ||
       (a.type != napi_float32_array && a.type != napi_float64_array))
-    return throw_error(env, false, "kiln_native.matmul: operands must all be float32 or float64");
+    return fail(env, "kiln_native.matmul: operands must all be float32 or float64");
   const double* p = static_cast<const double*>(pa.data);
   int nbd = static_cast<int>(p[kNBatchDims]);
   if (nbd < 0 || nbd > kMaxBatchDims || pa.length < size_t(kHeader + 4 * nbd))
-    return throw_error(env, true, "kiln_native.matmul: too many batch dims");
+    return fail(env, "kiln_native.matmul: too many batch dims", true);
   long shape[kMaxBatchDims + 2], sa[kMaxBatchDims + 2], sb[kMaxBatchDims + 2],
       sc[kMaxBatchDims + 2];
   long nbatch = 1;
@@ -104,7 +78,7 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   ok = ok && in_bounds(long(p[kOffB]), shape, sb, nbd + 2, b.length);
   shape[nbd] = m; shape[nbd + 1] = n; sc[nbd] = long(p[kLdc]); sc[nbd + 1] = 1;
   ok = ok && in_bounds(long(p[kOffC]), shape, sc, nbd + 2, c.length);
-  if (!ok) return throw_error(env, true, "kiln_native.matmul: a view reaches outside its storage");
+  if (!ok) return fail(env, "kiln_native.matmul: a view reaches outside its storage", true);
   if (a.type == napi_float32_array) run<float>(a, b, c, p, shape, sa, sb, sc, nbd, nbatch);
   else run<double>(a, b, c, p, shape, sa, sb, sc, nbd, nbatch);
   return nullptr;

@@ -10,6 +10,7 @@
 
 #include "ew.h"
 #include "ew_ops.h"
+#include "napi_util.h"
 
 namespace kiln {
 namespace {
@@ -21,11 +22,10 @@ using ew::kMaxDims;
 enum Param { kOp, kNd, kP0, kP1, kOff0, kOff1, kOff2, kOff3, kExtra, kFlag, kHeader };
 constexpr int kPerDim = 5;  // size, then the stride of operands 0..3
 
-struct Arr {
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-};
+using napi::Arr;
+using napi::boolean;
+using napi::fail;
+using napi::read_array;
 
 bool dtype_of(napi_typedarray_type t, DT* out) {
   switch (t) {
@@ -35,18 +35,6 @@ bool dtype_of(napi_typedarray_type t, DT* out) {
     case napi_uint8_array: *out = DT::U8; return true;
     default: return false;
   }
-}
-
-napi_value boolean(napi_env env, bool v) {
-  napi_value r;
-  napi_get_boolean(env, v, &r);
-  return r;
-}
-
-napi_value fail(napi_env env, const char* msg, bool range = false) {
-  if (range) napi_throw_range_error(env, nullptr, msg);
-  else napi_throw_type_error(env, nullptr, msg);
-  return nullptr;
 }
 
 // A decoded call: `n` typed arrays (their dtypes), then the parameter array, with the dims.
@@ -70,18 +58,13 @@ bool decode(napi_env env, napi_callback_info info, int n, Call& c, bool* support
   if (argc < size_t(n + 1)) return fail(env, "kiln_native: missing arguments"), false;
   for (int i = 0; i <= n; ++i) {
     Arr& x = i < n ? c.a[i] : c.a[4];
-    napi_value buf;
-    size_t boff;
-    bool is_ta = false;
-    napi_is_typedarray(env, argv[i], &is_ta);
-    if (!is_ta && i < n) {
-      x = Arr{napi_float64_array, 0, nullptr};
+    if (!read_array(env, argv[i], &x)) {
+      if (i == n)
+        return fail(env, "kiln_native: expected typed arrays and a Float64Array of params"), false;
+      x = Arr{};
       c.dt[i] = DT::F64;
       continue;  // optional array (e.g. SGD without momentum)
     }
-    if (!is_ta || napi_get_typedarray_info(env, argv[i], &x.type, &x.length, &x.data, &buf,
-                                           &boff) != napi_ok)
-      return fail(env, "kiln_native: expected typed arrays and a Float64Array of params"), false;
     if (i < n && !dtype_of(x.type, &c.dt[i])) *supported = false;
   }
   const Arr& pa = c.a[4];
@@ -102,14 +85,7 @@ bool decode(napi_env env, napi_callback_info info, int n, Call& c, bool* support
 
 // Checks that operand k (array `arr`) stays inside its storage over the call's shape.
 bool in_bounds(const Call& c, int k, const Arr& arr) {
-  long lo = c.off[k], hi = c.off[k];
-  for (int d = 0; d < c.nd; ++d) {
-    if (c.shape[d] <= 0) return c.shape[d] == 0;
-    long span = (c.shape[d] - 1) * c.st[k][d];
-    if (span < 0) lo += span;
-    else hi += span;
-  }
-  return lo >= 0 && static_cast<size_t>(hi) < arr.length;
+  return napi::in_bounds(c.off[k], c.shape, c.st[k], c.nd, arr.length);
 }
 
 // Elementwise calls: arrays are (out, in1, in2, in3) in operand order k = 0..n-1.
@@ -231,16 +207,10 @@ bool opt_arrays(napi_env env, napi_callback_info info, int n, Arr* a, const doub
   *ok = true;
   if (argc < size_t(n + 1)) return fail(env, "kiln_native: missing arguments"), false;
   for (int i = 0; i <= n; ++i) {
-    bool is_ta = false;
-    napi_is_typedarray(env, argv[i], &is_ta);
-    a[i] = Arr{napi_float64_array, 0, nullptr};
-    if (!is_ta) {
+    if (!read_array(env, argv[i], &a[i])) {
+      a[i] = Arr{};
       if (i == n) return fail(env, "kiln_native: bad params array"), false;
-      continue;
     }
-    napi_value buf;
-    size_t boff;
-    napi_get_typedarray_info(env, argv[i], &a[i].type, &a[i].length, &a[i].data, &buf, &boff);
   }
   if (a[n].type != napi_float64_array || a[n].length < 16)
     return fail(env, "kiln_native: bad params array"), false;

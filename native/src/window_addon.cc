@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "napi_util.h"
 #include "window.h"
 
 namespace kiln {
@@ -23,23 +24,9 @@ enum Param {
   kCount = kIdxSt + 4
 };
 
-struct Arr {
-  napi_typedarray_type type = napi_float64_array;
-  size_t length = 0;
-  void* data = nullptr;
-};
-
-napi_value boolean(napi_env env, bool v) {
-  napi_value r;
-  napi_get_boolean(env, v, &r);
-  return r;
-}
-
-napi_value fail(napi_env env, const char* msg, bool range = false) {
-  if (range) napi_throw_range_error(env, nullptr, msg);
-  else napi_throw_type_error(env, nullptr, msg);
-  return nullptr;
-}
+using napi::Arr;
+using napi::boolean;
+using napi::fail;
 
 // Reads `n` typed arrays and the params (the last argument). False after throwing.
 bool decode(napi_env env, napi_callback_info info, int n, Arr* a, const double** p) {
@@ -48,12 +35,7 @@ bool decode(napi_env env, napi_callback_info info, int n, Arr* a, const double**
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (argc < size_t(n + 1)) return fail(env, "kiln_native: missing arguments"), false;
   for (int i = 0; i <= n; ++i) {
-    bool is_ta = false;
-    napi_value buf;
-    size_t boff;
-    napi_is_typedarray(env, argv[i], &is_ta);
-    if (!is_ta || napi_get_typedarray_info(env, argv[i], &a[i].type, &a[i].length, &a[i].data,
-                                           &buf, &boff) != napi_ok)
+    if (!napi::read_array(env, argv[i], &a[i]))
       return fail(env, "kiln_native: expected typed arrays and a Float64Array of params"), false;
   }
   if (a[n].type != napi_float64_array || a[n].length < size_t(kCount))
@@ -88,14 +70,7 @@ win::Strided strided(const double* p, int off, int st, int nd) {
 
 // Whether a view of `nd` dims stays inside an array of `length` elements.
 bool in_bounds(const win::Strided& v, const long* shape, int nd, size_t length) {
-  long lo = v.off, hi = v.off;
-  for (int d = 0; d < nd; ++d) {
-    if (shape[d] <= 0) return true;  // empty: nothing is read
-    const long span = (shape[d] - 1) * v.st[d];
-    if (span < 0) lo += span;
-    else hi += span;
-  }
-  return lo >= 0 && static_cast<size_t>(hi) < length;
+  return napi::in_bounds(v.off, shape, v.st, nd, length);
 }
 
 // Whether `count` contiguous elements from `off` fit in an array of `length`.
