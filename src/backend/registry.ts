@@ -10,7 +10,6 @@ type Loader = () => { backend: Partial<Backend> & { name: string } } | { error: 
 const loaders = new Map<string, Loader>();
 const loaded = new Map<string, Backend>();
 let active: Backend = jsBackend;
-let chosenByDefault = false;
 
 /**
  * Registers a backend loader. The backend may implement only some primitives: the missing ones
@@ -53,7 +52,6 @@ export function setBackend(name: BackendName | string): void {
   const result = load(name);
   if (typeof result === 'string') throw new BackendError(`setBackend('${name}'): ${result}`);
   active = result;
-  chosenByDefault = false;
 }
 
 /**
@@ -91,10 +89,4 @@ export function initDefaultBackend(env: Record<string, string | undefined> = pro
     return;
   }
   active = result;
-  chosenByDefault = true;
-}
-
-/** Whether the active backend was chosen automatically rather than by `setBackend`. */
-export function backendChosenByDefault(): boolean {
-  return chosenByDefault;
 }

@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { empty, record, resultDtype } from './core.js';
 import { arange } from './creation.js';
 import { binary, cast } from './elementwise.js';
-import { clone, reshape, unslice, unsqueeze } from './views.js';
+import { clone, reshape, unsqueeze } from './views.js';
 
 function requireIndex(index: Tensor, op: string): void {
   if (index.dtype !== 'int32')
@@ -266,5 +266,3 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   });
   return record('pad', out, [src], [], { pads: before.map((b) => Math.max(b, 0)) });
 }
-
-export { unslice };

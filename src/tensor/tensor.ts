@@ -1,5 +1,4 @@
 import { type BackwardOptions, backward as runBackward } from '../autograd/engine.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { GradNode } from '../autograd/node.js';
 import * as act from '../ops/activation.js';
 import type { Operand } from '../ops/core.js';
@@ -538,10 +537,5 @@ export class Tensor {
   /** Clamps in place. */
   clamp_(min?: number | null, max?: number | null): this {
     return inplace.copyInto(this, ew.clamp(this.detach(), min, max));
-  }
-
-  /** Whether grad mode would record an operation on this tensor now. */
-  get recordsGraph(): boolean {
-    return this.requiresGrad && isGradEnabled();
   }
 }

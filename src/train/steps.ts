@@ -1,5 +1,3 @@
-import type { Module } from '../nn/module.js';
-import { clipGradNorm } from '../nn/utils.js';
 import { ReduceLROnPlateau } from '../optim/lr-scheduler/plateau.js';
 import type { Logs } from './callback.js';
 
@@ -26,9 +24,4 @@ export function stepScheduler(scheduler: SchedulerLike, logs: Logs, monitor?: st
   const value = logs[key];
   if (value === undefined) return;
   scheduler.step(value);
-}
-
-/** Clips the model's gradients to a global L2 norm of `maxNorm`; returns the norm before. */
-export function clipGradients(model: Module, maxNorm: number): number {
-  return clipGradNorm(model.parameters(), maxNorm);
 }

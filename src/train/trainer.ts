@@ -1,5 +1,6 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Module } from '../nn/module.js';
+import { clipGradNorm } from '../nn/utils.js';
 import { cat } from '../ops/indexing.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { ConfigError, ValueError } from '../tensor/errors.js';
@@ -9,7 +10,7 @@ import { type Callback, type Logs, runHook, type TrainContext } from './callback
 import { History } from './history.js';
 import type { Metric } from './metrics/index.js';
 import { metricFromName } from './metrics/index.js';
-import { clipGradients, type SchedulerLike, stepScheduler } from './steps.js';
+import { type SchedulerLike, stepScheduler } from './steps.js';
 
 /** A batch as loaders yield it: `[input, target]` (more entries are passed through to `trainStep`). */
 export type Batch = readonly Tensor[];
@@ -210,7 +211,7 @@ export class Trainer {
 
   private optimizerStep(): void {
     if (this.options.gradClipNorm !== undefined)
-      clipGradients(this.model, this.options.gradClipNorm);
+      clipGradNorm(this.model.parameters(), this.options.gradClipNorm);
     this.optimizer.step();
     this.optimizer.zeroGrad();
     this.globalStep++;
