@@ -29,12 +29,19 @@ type Loop = (
   p1: number,
 ) => void;
 
-const cache = new Map<string, Loop>();
+// Keyed by body first: bodies are long but few and reused as the same string objects (their
+// hash is computed once), so a call hashes only the short dtype variant.
+const cache = new Map<string, Map<string, Loop>>();
 
 /** Compiles (once) a loop over `nIn` strided inputs and one strided output with this body. */
 export function compileLoop(nIn: number, body: string, variant = ''): Loop {
-  const key = `${nIn}|${variant}|${body}`;
-  let loop = cache.get(key);
+  let variants = cache.get(body);
+  if (variants === undefined) {
+    variants = new Map();
+    cache.set(body, variants);
+  }
+  const key = `${nIn}${variant}`;
+  let loop = variants.get(key);
   if (loop) return loop;
   const ins = Array.from({ length: nIn }, (_, k) => k);
   const src = `
@@ -80,7 +87,7 @@ return function loop(shape, out, oOff, oStr, inputs, offs, strs, p0, p1) {
   }
 };`;
   loop = new Function('lib', src)(LIB) as Loop;
-  cache.set(key, loop);
+  variants.set(key, loop);
   return loop;
 }
 
