@@ -1,11 +1,22 @@
 // Install hook: builds the native addon with node-gyp. Never fails the install: without a
 // compiler (or with KILN_NO_NATIVE=1) kiln runs on its pure TypeScript backend instead.
+// KILN_REQUIRE_NATIVE=1 (set by CI) turns a failed build into a failed install, so a broken
+// addon cannot hide behind the js fallback.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const NOTICE = 'kiln: native backend not built; using the pure TypeScript backend';
+const REQUIRED = process.env.KILN_REQUIRE_NATIVE === '1';
+
+function notBuilt(why) {
+  if (REQUIRED) {
+    console.error(`kiln: native build failed and KILN_REQUIRE_NATIVE=1: ${why}`);
+    process.exit(1);
+  }
+  console.log(`${NOTICE} (${why}).`);
+}
 
 function findNodeGyp() {
   // npm exports its bundled node-gyp to lifecycle scripts; outside npm, look for a local
@@ -23,12 +34,12 @@ function findNodeGyp() {
 
 function main() {
   if (process.env.KILN_NO_NATIVE === '1') {
-    console.log(`${NOTICE} (KILN_NO_NATIVE=1).`);
+    notBuilt('KILN_NO_NATIVE=1');
     return;
   }
   const gyp = findNodeGyp();
   if (!gyp) {
-    console.log(`${NOTICE} (node-gyp not found).`);
+    notBuilt('node-gyp not found');
     return;
   }
   const args = [gyp, 'rebuild', '--jobs=max'];
@@ -43,13 +54,11 @@ function main() {
     return;
   }
   const log = `${res.stdout ?? ''}${res.stderr ?? ''}`;
-  if (process.env.KILN_NATIVE_VERBOSE === '1') console.log(log);
+  if (process.env.KILN_NATIVE_VERBOSE === '1' || REQUIRED) console.log(log);
   // One line of the compiler's complaint is enough to tell a missing toolchain from a bug.
   const first = log.split('\n').find((l) => /error/i.test(l) && !/^gyp (ERR|info)/.test(l));
   const why = res.error ? res.error.message : (first ?? `node-gyp exited with ${res.status}`);
-  console.log(
-    `${NOTICE} (build failed: ${why.trim().slice(0, 200)}; KILN_NATIVE_VERBOSE=1 shows the full log).`,
-  );
+  notBuilt(`build failed: ${why.trim().slice(0, 200)}; KILN_NATIVE_VERBOSE=1 shows the full log`);
 }
 
 main();
