@@ -61,6 +61,7 @@ export {
 export { Generator, getRngState, manualSeed, setRngState } from './tensor/random.js';
 export type { NestedNumbers } from './tensor/tensor.js';
 export { Tensor } from './tensor/tensor.js';
+export * as track from './track/index.js';
 export * as train from './train/index.js';
 
 /** `a + b`; either side may be a number. @example `k.add(x, 1)` */

@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let cachedVersion: string | undefined;
+
+/** kiln's version from package.json (two levels up from both src/track and dist/track). */
+export function kilnVersion(): string {
+  if (cachedVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+      cachedVersion =
+        pkg.name === 'kiln' && typeof pkg.version === 'string' ? pkg.version : 'unknown';
+    } catch {
+      cachedVersion = 'unknown';
+    }
+  }
+  return cachedVersion as string;
+}
+
+/**
+ * The commit checked out in `cwd` (`git rev-parse HEAD`), or null when it is not a git checkout
+ * or git is not installed. Never throws: a run is recorded either way.
+ */
+export function gitCommit(cwd = process.cwd()): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile('git', ['rev-parse', 'HEAD'], { cwd, timeout: 3000 }, (err, stdout) => {
+      const sha = String(stdout).trim();
+      resolve(!err && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null);
+    });
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * `k.track`: experiment tracking in the shape of MLflow. Runs, params, metrics, tags, artifacts and
+ * system metrics go to a store: SQLite beside the run folders by default, or PostgreSQL given a
+ * `postgresql://` URL (`store` option, `--store`, `KILN_STORE`).
+ *
+ * @example
+ * ```ts
+ * const store = await k.track.openStore('runs/kiln.db');
+ * const best = await store.listRuns({ filter: 'metrics.val_accuracy > 0.9', orderBy: 'metrics.val_loss' });
+ * await store.close();
+ * ```
+ */
+export {
+  compareFieldValues,
+  compileFilter,
+  FilterError,
+  fieldGetter,
+  RUN_ATTRIBUTES,
+} from './filter.js';
+export { defaultStorePath, isPostgresUrl, openStore, resolveStore } from './open.js';
+export { SCHEMA_VERSION } from './schema.js';
+export type {
+  ArtifactRecord,
+  Experiment,
+  MetricPoint,
+  MetricQuery,
+  NewRun,
+  NewStudy,
+  ParamValue,
+  RunQuery,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+  StoreOptions,
+  StudyDirection,
+  StudyRecord,
+  SystemSample,
+  TrackStore,
+  TrialRecord,
+  TrialState,
+  TrialUpdate,
+} from './types.js';

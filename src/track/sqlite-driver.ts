@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Row, SqlDriver, SqlExecutor, SqlValue } from './driver.js';
+
+/** How long a writer waits for another process's transaction before giving up (ms). */
+const BUSY_TIMEOUT_MS = 60_000;
+
+/**
+ * SQLite through better-sqlite3: one file, WAL mode (readers never block the writer), a long
+ * busy timeout, and every write transaction `BEGIN IMMEDIATE` so that two processes never both
+ * hold a read lock and then deadlock upgrading it (which SQLite reports as "database is locked"
+ * without waiting). Calls are synchronous underneath; a promise queue keeps one transaction at a
+ * time on the connection when async callers interleave.
+ */
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  readonly location: string;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(path: string) {
+    this.location = resolve(path);
+    mkdirSync(dirname(this.location), { recursive: true });
+    this.db = new Database(this.location, { timeout: BUSY_TIMEOUT_MS });
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private readonly direct: SqlExecutor = {
+    all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => {
+      const s = this.statement(sql);
+      if (s.reader) return s.all(...params) as T[];
+      s.run(...params);
+      return [];
+    },
+    run: async (sql: string, params: readonly SqlValue[] = []) =>
+      this.statement(sql).run(...params).changes,
+  };
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  all<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.exclusive(() => this.direct.all<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.exclusive(() => this.direct.run(sql, params));
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.direct);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  async lockSchema(): Promise<void> {
+    // BEGIN IMMEDIATE already holds the database's only write lock.
+  }
+
+  async close(): Promise<void> {
+    await this.exclusive(async () => {
+      if (this.db.open) this.db.close();
+    });
+  }
+}
