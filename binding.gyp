@@ -1,6 +1,10 @@
 {
   # One build runs on any x86-64: the AVX2 and AVX-512 kernels are separate static libraries
   # compiled with their own -m flags and chosen at run time; everything else is baseline.
+  "variables": {
+    # Gloo's install prefix, or '' to skip the optional distributed addon (scripts/find-gloo.mjs).
+    "kiln_gloo%": "<!(node scripts/find-gloo.mjs)"
+  },
   "target_defaults": {
     "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-ffp-contract=fast", "-fno-math-errno"],
     "cflags_cc!": ["-O2", "-Os"],
@@ -62,6 +66,28 @@
           "sources": ["native/src/gemm_avx512.cc"],
           "cflags_cc": ["-mavx512f", "-mfma"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mfma"] }
+        }
+      ]
+    }],
+    # k.distributed: the Gloo process group, a separate addon built only where Gloo is installed.
+    ["kiln_gloo!=''", {
+      "targets": [
+        {
+          "target_name": "kiln_dist",
+          "sources": [
+            "native/src/dist_addon.cc",
+            "native/src/dist_group.cc",
+            "native/src/dist_store.cc"
+          ],
+          "include_dirs": [
+            "<!(node -p \"require('node-addon-api').include_dir\")",
+            "<(kiln_gloo)/include"
+          ],
+          # Gloo reports failures as C++ exceptions; node-gyp turns them off by default.
+          "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+          "cflags_cc": ["-fexceptions", "-frtti"],
+          "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "GCC_ENABLE_CPP_RTTI": "YES" },
+          "libraries": ["-L<(kiln_gloo)/lib", "-lgloo", "-Wl,-rpath,<(kiln_gloo)/lib"]
         }
       ]
     }]

@@ -3,6 +3,7 @@ import type { TypedArray } from '../tensor/dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { setGradEnabled } from './grad-mode.js';
+import { LeafHookRunner, runHooks } from './hooks.js';
 import { GradNode } from './node.js';
 import { fitGradient, RULES } from './rules.js';
 
@@ -113,12 +114,18 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
   try {
     if (root.gradFn === null) {
       root.grad = slots.accumulate(root.grad, seed);
+      runHooks(root);
       return;
     }
     const grads = new Map<GradNode, Tensor>([[root.gradFn, seed]]);
-    for (const node of topologicalOrder(root.gradFn)) {
+    const order = topologicalOrder(root.gradFn);
+    const hooks = LeafHookRunner.forGraph(order);
+    for (const node of order) {
       const g = grads.get(node);
-      if (g === undefined) continue;
+      if (g === undefined) {
+        hooks?.skip(node);
+        continue;
+      }
       grads.delete(node);
       if (node.freed) {
         throw new ValueError(
@@ -131,13 +138,18 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
       const inputGrads = rule(g, node);
       node.next.forEach((edge, i) => {
         const gi = inputGrads[i];
-        if (edge === null || gi === null || gi === undefined) return;
+        if (edge === null) return;
+        if (gi === null || gi === undefined) {
+          if (!(edge instanceof GradNode)) hooks?.settle(edge, false);
+          return;
+        }
         const fitted = fitGradient(gi, node.inputShapes[i]!, node.inputDtypes[i]!);
         if (edge instanceof GradNode) {
           const existing = grads.get(edge);
           grads.set(edge, existing === undefined ? fitted : existing.add(fitted));
         } else {
           edge.grad = slots.accumulate(edge.grad, fitted);
+          hooks?.settle(edge, true);
         }
       });
       if (!retainGraph && node.saved.length > 0) {

@@ -1,5 +1,6 @@
 import { type BackwardOptions, backward as runBackward } from '../autograd/engine.js';
 import type { GradNode } from '../autograd/node.js';
+import type { PostAccumulateGradHook, RemovableHandle } from '../autograd/hooks.js';
 import * as act from '../ops/activation.js';
 import type { Operand } from '../ops/core.js';
 import * as ew from '../ops/elementwise.js';
@@ -34,6 +35,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The graph node that produced this tensor, or null for leaves. */
   gradFn: GradNode | null = null;
+  /** Hooks run after backward accumulated into this leaf's `.grad` (see `registerPostAccumulateGradHook`). */
+  readonly postAccumulateGradHooks: PostAccumulateGradHook[] = [];
   private requiresGradFlag = false;
   private retainsGradFlag = false;
 
@@ -111,6 +114,34 @@ export class Tensor {
    */
   backward(grad?: Tensor, options: BackwardOptions = {}): void {
     runBackward(this, grad, options);
+  }
+
+  /**
+   * Registers `hook(leaf)` to run once per backward pass, after all of that pass's gradient was
+   * accumulated into this leaf's `.grad`, as PyTorch's `register_post_accumulate_grad_hook`
+   * (DistributedDataParallel starts a bucket's all-reduce from it).
+   *
+   * @example
+   * ```ts
+   * const w = k.ones([2], { requiresGrad: true });
+   * const h = w.registerPostAccumulateGradHook((p) => console.log(p.grad?.toArray()));
+   * w.mul(3).sum().backward(); // logs [3, 3]
+   * h.remove();
+   * ```
+   */
+  registerPostAccumulateGradHook(hook: PostAccumulateGradHook): RemovableHandle {
+    if (!this.isLeaf) {
+      throw new ValueError(
+        'registerPostAccumulateGradHook: only leaf tensors accumulate gradients; this tensor was produced by an operation',
+      );
+    }
+    this.postAccumulateGradHooks.push(hook);
+    return {
+      remove: () => {
+        const i = this.postAccumulateGradHooks.indexOf(hook);
+        if (i >= 0) this.postAccumulateGradHooks.splice(i, 1);
+      },
+    };
   }
 
   /** A tensor sharing this storage, cut out of the graph. */
