@@ -48,9 +48,22 @@ function main() {
   const prefix = dirname(dirname(process.execPath));
   const haveHeaders = existsSync(join(prefix, 'include', 'node', 'common.gypi'));
   if (!process.env.npm_config_nodedir && haveHeaders) args.push(`--nodedir=${prefix}`);
-  const res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  let res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const gloo = spawnSync(process.execPath, ['scripts/find-gloo.mjs'], { encoding: 'utf8' });
+  const withGloo = gloo.status === 0 && gloo.stdout.trim() !== '';
+  if (res.status !== 0 && withGloo && !REQUIRED) {
+    // The distributed addon is optional: a Gloo that does not build must not cost the kernels.
+    console.log('kiln: the distributed addon (Gloo) failed to build; building without it.');
+    const env = { ...process.env, KILN_NO_GLOO: '1' };
+    res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, env });
+  }
   if (res.status === 0) {
     console.log('kiln: native backend built (build/Release/kiln_native.node).');
+    console.log(
+      existsSync(join('build', 'Release', 'kiln_dist.node'))
+        ? 'kiln: distributed training built (build/Release/kiln_dist.node, Gloo).'
+        : 'kiln: distributed training not built (install libgloo-dev and run npm rebuild to enable it).',
+    );
     return;
   }
   const log = `${res.stdout ?? ''}${res.stderr ?? ''}`;

@@ -19,6 +19,7 @@ export type { BackendName } from './backend/registry.js';
 export { getBackend, setBackend } from './backend/registry.js';
 export { getNumThreads, setNumThreads } from './backend/threads.js';
 export * as data from './data/index.js';
+export * as distributed from './distributed/index.js';
 export * as io from './io/index.js';
 export * as F from './nn/functional.js';
 export * as nn from './nn/index.js';

@@ -49,6 +49,7 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
                        {InstanceMethod("init", &ProcessGroup::Init),
                         InstanceMethod("allReduce", &ProcessGroup::AllReduce),
                         InstanceMethod("broadcast", &ProcessGroup::Broadcast),
+                        InstanceMethod("broadcastSync", &ProcessGroup::BroadcastSync),
                         InstanceMethod("allGather", &ProcessGroup::AllGather),
                         InstanceMethod("barrier", &ProcessGroup::Barrier),
                         InstanceMethod("close", &ProcessGroup::Close)});
@@ -173,6 +174,26 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
     auto g = group_;
     return Submit(env, [g, b, root, t] { g->broadcast(b.data, b.count, b.type, root, t); },
                   info[0]);
+  }
+
+  // broadcastSync(array, root, timeoutMs?): blocks the JS thread until done (DDP's start-up
+  // copy of rank 0's parameters, which PyTorch also does synchronously in the constructor).
+  Napi::Value BroadcastSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ready(env)) return env.Undefined();
+    Buffer b;
+    if (!readBuffer(info[0], &b) || !info[1].IsNumber())
+      return BadArgs(env, "broadcastSync(array, root): a float32, float64 or int32 array");
+    int root = info[1].As<Napi::Number>().Int32Value();
+    long t = timeoutOf(info[2]);
+    auto g = group_;
+    auto done = std::make_shared<std::promise<std::string>>();
+    auto result = done->get_future();
+    g->post([g, b, root, t] { g->broadcast(b.data, b.count, b.type, root, t); },
+            [done](const std::string& error) { done->set_value(error); });
+    std::string error = result.get();
+    if (!error.empty()) Napi::Error::New(env, error).ThrowAsJavaScriptException();
+    return env.Undefined();
   }
 
   // allGather(input, output, timeoutMs?): output holds worldSize copies of input's length.

@@ -29,6 +29,7 @@ export { DataLoader } from './dataloader.js';
 export type { BatchDataset, Dataset } from './dataset.js';
 export { ConcatDataset, MapDataset, Subset, TensorDataset } from './dataset.js';
 export { loadDiabetes, loadIris } from './datasets.js';
+export { DistributedSampler, type DistributedSamplerOptions } from './distributed-sampler.js';
 export type { IdxData, IdxDType, IdxFile, MnistOptions } from './idx.js';
 export { loadMnist, parseIdx, readIdx } from './idx.js';
 export type {

@@ -25,6 +25,8 @@ export interface RawProcessGroup {
   /** op: 0 sum, 1 product, 2 min, 3 max. In place. */
   allReduce(data: CommArray, op: number, timeoutMs?: number): Promise<void>;
   broadcast(data: CommArray, root: number, timeoutMs?: number): Promise<void>;
+  /** Blocks until the broadcast is done; throws its error. */
+  broadcastSync(data: CommArray, root: number, timeoutMs?: number): void;
   allGather(input: CommArray, output: CommArray, timeoutMs?: number): Promise<void>;
   barrier(timeoutMs?: number): Promise<void>;
   close(): void;

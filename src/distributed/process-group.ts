@@ -17,7 +17,12 @@ export const ReduceOp = {
   AVG: 'avg',
 } as const satisfies Record<string, ReduceOpName>;
 
-const OP_CODE: Record<Exclude<ReduceOpName, 'avg'>, number> = { sum: 0, product: 1, min: 2, max: 3 };
+const OP_CODE: Record<Exclude<ReduceOpName, 'avg'>, number> = {
+  sum: 0,
+  product: 1,
+  min: 2,
+  max: 3,
+};
 
 /** Options of `initProcessGroup`; unset fields come from torchrun's environment variables. */
 export interface InitProcessGroupOptions {
@@ -72,7 +77,8 @@ function defaultTimeout(): number {
   const raw = process.env.KILN_DIST_TIMEOUT;
   if (raw === undefined) return 30 * 60 * 1000;
   const seconds = Number(raw);
-  if (!(seconds > 0)) throw new DistributedError(`KILN_DIST_TIMEOUT must be positive seconds, got '${raw}'`);
+  if (!(seconds > 0))
+    throw new DistributedError(`KILN_DIST_TIMEOUT must be positive seconds, got '${raw}'`);
   return seconds * 1000;
 }
 
@@ -121,17 +127,24 @@ function listenError(host: string, port: number, e: NodeJS.ErrnoException): Dist
  * ```
  */
 export async function initProcessGroup(options: InitProcessGroupOptions = {}): Promise<void> {
-  if (state) throw new DistributedError('initProcessGroup: already initialized (call destroyProcessGroup first)');
+  if (state)
+    throw new DistributedError(
+      'initProcessGroup: already initialized (call destroyProcessGroup first)',
+    );
   const backend = options.backend ?? 'gloo';
   if (backend !== 'gloo') {
-    throw new DistributedError(`initProcessGroup: backend '${String(backend)}' is not available; use 'gloo'`);
+    throw new DistributedError(
+      `initProcessGroup: backend '${String(backend)}' is not available; use 'gloo'`,
+    );
   }
   const { addon, error } = loadDistAddon();
   if (addon === null) throw new DistributedError(`${INSTALL_HINT} (${error})`);
   const rank = envInt('RANK', options.rank);
   const worldSize = envInt('WORLD_SIZE', options.worldSize);
   if (!(worldSize >= 1) || !(rank >= 0 && rank < worldSize)) {
-    throw new DistributedError(`initProcessGroup: rank ${rank} is outside 0..${worldSize - 1} (worldSize ${worldSize})`);
+    throw new DistributedError(
+      `initProcessGroup: rank ${rank} is outside 0..${worldSize - 1} (worldSize ${worldSize})`,
+    );
   }
   const timeoutMs = options.timeout ?? defaultTimeout();
   const rdv = parseInitMethod(options.initMethod ?? 'env://');
@@ -159,13 +172,18 @@ export async function initProcessGroup(options: InitProcessGroupOptions = {}): P
   } catch (e) {
     pg.close();
     server?.close();
-    throw new DistributedError(`initProcessGroup (rank ${rank} of ${worldSize}): ${(e as Error).message}`);
+    throw new DistributedError(
+      `initProcessGroup (rank ${rank} of ${worldSize}): ${(e as Error).message}`,
+    );
   }
   state = { pg, rank, worldSize, timeoutMs, server };
 }
 
 function current(op: string): GroupState {
-  if (!state) throw new DistributedError(`${op}: the process group is not initialized (call initProcessGroup first)`);
+  if (!state)
+    throw new DistributedError(
+      `${op}: the process group is not initialized (call initProcessGroup first)`,
+    );
   return state;
 }
 
@@ -196,13 +214,19 @@ export function getWorldSize(): number {
 function commArray(t: Tensor, op: string): CommArray {
   const s = t.storage;
   if (!(s instanceof Float32Array || s instanceof Float64Array || s instanceof Int32Array)) {
-    throw new DistributedError(`${op}: dtype ${t.dtype} is not supported (float32, float64, int32)`);
+    throw new DistributedError(
+      `${op}: dtype ${t.dtype} is not supported (float32, float64, int32)`,
+    );
   }
   return s;
 }
 
 /** Runs `fn` on a contiguous array of `t`'s elements, copying in and out when `t` is a strided view. */
-async function onContiguous(t: Tensor, op: string, fn: (a: CommArray) => Promise<void>): Promise<void> {
+async function onContiguous(
+  t: Tensor,
+  op: string,
+  fn: (a: CommArray) => Promise<void>,
+): Promise<void> {
   const storage = commArray(t, op);
   if (t.isContiguous()) {
     await fn(storage.subarray(t.offset, t.offset + t.numel()));
@@ -227,10 +251,14 @@ async function onContiguous(t: Tensor, op: string, fn: (a: CommArray) => Promise
 export function allReduce(tensor: Tensor, op: ReduceOpName = 'sum'): Promise<void> {
   const code = op === 'avg' ? 0 : OP_CODE[op];
   if (code === undefined) {
-    return Promise.reject(new DistributedError(`allReduce: unknown op '${String(op)}' (sum, product, min, max, avg)`));
+    return Promise.reject(
+      new DistributedError(`allReduce: unknown op '${String(op)}' (sum, product, min, max, avg)`),
+    );
   }
   if (op === 'avg' && tensor.dtype === 'int32') {
-    return Promise.reject(new DistributedError("allReduce: op 'avg' needs a float tensor, this is int32"));
+    return Promise.reject(
+      new DistributedError("allReduce: op 'avg' needs a float tensor, this is int32"),
+    );
   }
   return collective('allReduce', (g) =>
     onContiguous(tensor, 'allReduce', async (a) => {
@@ -275,7 +303,9 @@ export function allGather(tensorList: Tensor[], input: Tensor): Promise<void> {
     const n = input.numel();
     for (const [i, t] of tensorList.entries()) {
       if (t.numel() !== n || t.dtype !== input.dtype) {
-        throw new Error(`tensorList[${i}] is ${t.dtype}[${t.shape}], the input is ${input.dtype}[${input.shape}]`);
+        throw new Error(
+          `tensorList[${i}] is ${t.dtype}[${t.shape}], the input is ${input.dtype}[${input.shape}]`,
+        );
       }
     }
     const c = input.contiguous();

@@ -32,7 +32,7 @@ export class StoreServer {
     this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.unref();
-    let buffered = Buffer.alloc(0);
+    let buffered: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       for (;;) {

@@ -80,6 +80,7 @@ export {
   SmoothL1Loss,
 } from './losses/modules.js';
 export { type LoadStateDictOptions, type LoadStateDictResult, Module } from './module.js';
+export * as parallel from './parallel.js';
 export { Buffer, type BufferOptions, Parameter } from './parameter.js';
 export type { ModelSummary, SummaryOptions, SummaryRow } from './summary.js';
 export * as utils from './utils.js';

@@ -1,6 +1,6 @@
 import { type BackwardOptions, backward as runBackward } from '../autograd/engine.js';
-import type { GradNode } from '../autograd/node.js';
 import type { PostAccumulateGradHook, RemovableHandle } from '../autograd/hooks.js';
+import type { GradNode } from '../autograd/node.js';
 import * as act from '../ops/activation.js';
 import type { Operand } from '../ops/core.js';
 import * as ew from '../ops/elementwise.js';

@@ -28,6 +28,11 @@ export interface TrainContext {
   logs: Logs;
   /** Set to true to stop training after the current batch. */
   stopTraining: boolean;
+  /**
+   * True while the current batch's gradients only accumulate (`accumulateGradSteps` > 1 and
+   * no optimizer step follows this batch); set before `onBatchBegin`.
+   */
+  accumulating?: boolean;
   /** The current batch's input and target, in batch hooks. */
   input?: Tensor;
   target?: Tensor;
@@ -50,6 +55,31 @@ export interface Callback {
   onEpochEnd?(ctx: TrainContext): void | Promise<void>;
   onBatchBegin?(ctx: TrainContext): void | Promise<void>;
   onBatchEnd?(ctx: TrainContext): void | Promise<void>;
+  /**
+   * After backward has produced the gradients of an optimizer step (summed over accumulated
+   * batches) and before gradient clipping and `optimizer.step()`: the place to synchronize
+   * gradients across processes (DistributedDataParallel does) or to inspect or edit them.
+   */
+  onBeforeOptimizerStep?(ctx: TrainContext): void | Promise<void>;
+}
+
+/**
+ * A model that brings its own callback, run first by a Trainer given it (DistributedDataParallel
+ * averages gradients across processes this way).
+ *
+ * @example
+ * ```ts
+ * const providesCallback = 'trainerCallback' in model;
+ * ```
+ */
+export interface CallbackProvider {
+  readonly trainerCallback: Callback;
+}
+
+/** Whether `model` implements `CallbackProvider`. */
+export function providesCallback(model: object): model is CallbackProvider {
+  const cb = (model as Partial<CallbackProvider>).trainerCallback;
+  return typeof cb === 'object' && cb !== null;
 }
 
 /** The hook names, in the order a training run calls them. */

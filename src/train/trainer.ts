@@ -6,7 +6,13 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { ConfigError, ValueError } from '../tensor/errors.js';
 import { manualSeed } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type Callback, type Logs, runHook, type TrainContext } from './callback.js';
+import {
+  type Callback,
+  type Logs,
+  providesCallback,
+  runHook,
+  type TrainContext,
+} from './callback.js';
 import { History } from './history.js';
 import type { Metric } from './metrics/index.js';
 import { metricFromName } from './metrics/index.js';
@@ -90,6 +96,8 @@ export class Trainer {
     this.model = options.model;
     this.optimizer = options.optimizer;
     this.callbacks = [...(options.callbacks ?? [])];
+    // The model's own callback (gradient synchronization) runs before the user's.
+    if (providesCallback(this.model)) this.callbacks.unshift(this.model.trainerCallback);
     this.metrics = (options.metrics ?? []).map((m) =>
       typeof m === 'string' ? metricFromName(m) : m,
     );
@@ -141,6 +149,7 @@ export class Trainer {
       samples: 0,
       logs: {},
       stopTraining: false,
+      accumulating: false,
     };
     await runHook(this.callbacks, 'onTrainBegin', ctx);
     for (let epoch = initialEpoch; epoch < epochs && !ctx.stopTraining; epoch++) {
@@ -178,6 +187,8 @@ export class Trainer {
     this.optimizer.zeroGrad();
     for await (const b of train) {
       ctx.batch = batch;
+      const isLast = total !== undefined && batch === total - 1;
+      ctx.accumulating = pending + 1 < accumulate && !isLast;
       [ctx.input, ctx.target] = splitBatch(b);
       await runHook(this.callbacks, 'onBatchBegin', ctx);
       const { loss, output, target } = this.trainStep(b);
@@ -185,9 +196,8 @@ export class Trainer {
         throw new ValueError(`trainStep: the loss must be a scalar, got shape [${loss.shape}]`);
       (accumulate > 1 ? loss.div(accumulate) : loss).backward();
       pending++;
-      const isLast = total !== undefined && batch === total - 1;
       if (pending === accumulate || isLast) {
-        this.optimizerStep();
+        await this.optimizerStep(ctx);
         pending = 0;
       }
       const n = batchSize(target ?? ctx.target);
@@ -202,14 +212,15 @@ export class Trainer {
       batch++;
       if (ctx.stopTraining) break;
     }
-    if (pending > 0) this.optimizerStep();
+    if (pending > 0) await this.optimizerStep(ctx);
     ctx.batchesPerEpoch = batch;
     const logs: Logs = { loss: samples > 0 ? lossSum / samples : Number.NaN };
     for (const m of this.metrics) logs[m.name] = m.compute();
     return logs;
   }
 
-  private optimizerStep(): void {
+  private async optimizerStep(ctx: TrainContext): Promise<void> {
+    await runHook(this.callbacks, 'onBeforeOptimizerStep', ctx);
     if (this.options.gradClipNorm !== undefined)
       clipGradNorm(this.model.parameters(), this.options.gradClipNorm);
     this.optimizer.step();
