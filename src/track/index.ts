@@ -17,7 +17,10 @@ export {
   fieldGetter,
   RUN_ATTRIBUTES,
 } from './filter.js';
+export { flattenParams } from './flatten.js';
 export { defaultStorePath, isPostgresUrl, openStore, resolveStore } from './open.js';
+export type { StartRunOptions } from './run.js';
+export { Run, startRun } from './run.js';
 export { SCHEMA_VERSION } from './schema.js';
 export type {
   ArtifactRecord,
