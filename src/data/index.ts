@@ -48,6 +48,17 @@ export type {
   TrainTestSplitOptions,
 } from './splits.js';
 export { classWeights, kFold, randomSplit, stratifiedKFold, trainTestSplit } from './splits.js';
+export type {
+  ColumnKind,
+  FeatureSpec,
+  RawTable,
+  ReadTableOptions,
+  TableOptions,
+  TableSpec,
+  TableTask,
+  TargetSpec,
+} from './table/index.js';
+export { parseTable, readTable, TablePreprocessor } from './table/index.js';
 export type { Transform } from './transforms.js';
 export {
   Compose,
