@@ -26,6 +26,19 @@ const dataSchema = z.strictObject({
   missing: z.union([z.enum(['error', 'drop']), z.strictObject({ fill: z.number() })]).optional(),
   limit: positiveInt.optional(),
   testLimit: positiveInt.optional(),
+  /** Tables (format csv with a target column name): see src/cli/table-data.ts. */
+  drop: z.array(z.string()).optional(),
+  types: z.record(z.string(), z.enum(['numeric', 'categorical', 'boolean', 'date'])).optional(),
+  maxCategories: positiveInt.optional(),
+  missingIndicator: z.boolean().optional(),
+  missingValues: z.array(z.string()).optional(),
+  dates: z.enum(['expand', 'ignore']).optional(),
+  sampling: z.enum(['balanced']).optional(),
+  /** Forecasting (task: forecast): see src/cli/forecast-data.ts. */
+  window: positiveInt.optional(),
+  horizon: positiveInt.optional(),
+  season: positiveInt.optional(),
+  dateFeatures: z.array(z.enum(['month'])).optional(),
 });
 
 const preprocessSchema = z.strictObject({
@@ -61,7 +74,7 @@ const callbacksSchema = z.strictObject({
 export const configSchema = z.strictObject({
   name: z.string().regex(/^[\w.-]+$/, 'letters, digits, _, . and - only'),
   seed: z.number().int().nonnegative().default(0),
-  task: z.enum(['classification', 'regression']).optional(),
+  task: z.enum(['classification', 'regression', 'forecast']).optional(),
   data: dataSchema,
   preprocess: preprocessSchema.default({}),
   split: splitSchema.default({}),

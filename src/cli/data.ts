@@ -4,10 +4,12 @@ import { loadDiabetes, loadIris } from '../data/datasets.js';
 import { loadMnist, readIdx } from '../data/idx.js';
 import { MinMaxScale, Standardize } from '../data/scalers.js';
 import { trainTestSplit } from '../data/splits.js';
+import type { TableSpec } from '../data/table/preprocessor.js';
 import { tensor } from '../ops/creation.js';
 import { ConfigError, DataError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TrainConfig } from './config.js';
+import { isTableConfig, prepareTable } from './table-data.js';
 
 /** Features and targets of one split. */
 export interface Split {
@@ -25,12 +27,26 @@ export interface PreparedData {
   classes: string[] | null;
   /** Statistics fitted on the training split, saved with the model for eval and predict. */
   preprocessing: Preprocessing;
+  /** The task the data decided (tables infer it from the target column). */
+  task?: 'classification' | 'regression';
+  /** Which data rows of the file went to each split (0-based), for run folders and baselines. */
+  rows?: SplitRows;
+}
+
+/** The rows of a table file in each split, saved as a run's split.json. */
+export interface SplitRows {
+  file: string;
+  train: number[];
+  validation: number[];
+  test: number[];
 }
 
 /** Fitted preprocessing, as saved in a run folder's `model.json`. */
 export interface Preprocessing {
   features: ReturnType<Standardize['toJSON']> | null;
   target: ReturnType<Standardize['toJSON']> | null;
+  /** Tables read by column name: kinds, imputation, encoding, standardization, classes. */
+  table?: TableSpec | null;
 }
 
 function need(value: string | undefined, field: string, format: string): string {
@@ -160,6 +176,20 @@ export async function prepareData(
   config: TrainConfig,
   classification: boolean,
 ): Promise<PreparedData> {
+  if (isTableConfig(config)) {
+    const data = await prepareTable(config, classification);
+    const target = targetScaler(config, data.task === 'classification', data.train);
+    if (!target) return data;
+    const preprocessing = { ...data.preprocessing, target };
+    const apply = (s: Split | null) => (s ? applyPreprocessing(s, preprocessing) : null);
+    return {
+      ...data,
+      train: apply(data.train)!,
+      validation: apply(data.validation),
+      test: apply(data.test),
+      preprocessing,
+    };
+  }
   const raw = await loadRaw(config, classification);
   const stratify = classification && (config.split.stratify ?? true);
   let { train, test } = raw;
@@ -188,11 +218,7 @@ export async function prepareData(
     scaler.fit(train.x);
     preprocessing.features = scaler.toJSON();
   }
-  if (config.preprocess.standardizeTarget) {
-    if (classification)
-      throw new ConfigError('preprocess.standardizeTarget applies to regression only');
-    preprocessing.target = new Standardize().fit(train.y.reshape([-1, 1])).toJSON();
-  }
+  preprocessing.target = targetScaler(config, classification, train);
   const apply = (s: Split | null): Split | null =>
     s ? applyPreprocessing(s, preprocessing) : null;
   return {
@@ -203,6 +229,18 @@ export async function prepareData(
     classes: raw.classes,
     preprocessing,
   };
+}
+
+/** The target's standardization fitted on the training split, when the config asks for it. */
+function targetScaler(
+  config: TrainConfig,
+  classification: boolean,
+  train: Split,
+): Preprocessing['target'] {
+  if (!config.preprocess.standardizeTarget) return null;
+  if (classification)
+    throw new ConfigError('preprocess.standardizeTarget applies to regression only');
+  return new Standardize().fit(train.y.reshape([-1, 1])).toJSON();
 }
 
 /** Applies saved preprocessing to features (and, for regression, targets). */

@@ -1,9 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
-import { readCsv } from '../data/csv.js';
+import { dirname, join } from 'node:path';
 import { DataLoader } from '../data/dataloader.js';
 import { TensorDataset } from '../data/dataset.js';
-import { readIdx } from '../data/idx.js';
 import { Standardize } from '../data/scalers.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
@@ -11,15 +9,16 @@ import { load } from '../io/files.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { SGD } from '../optim/sgd.js';
-import { ConfigError, DataError, fmtShape, ShapeError } from '../tensor/errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { ConfigError, DataError } from '../tensor/errors.js';
 import { ConfusionMatrix } from '../train/metrics/confusion.js';
 import { Trainer } from '../train/trainer.js';
 import { buildLoss, buildModel } from './build.js';
 import { type TrainConfig, validateConfig } from './config.js';
-import { applyPreprocessing, checkLabels, prepareData, type Split } from './data.js';
+import { checkLabels, prepareData, type Split } from './data.js';
+import { noLabels, readInputs } from './inputs.js';
 import { buildMetrics } from './metrics.js';
 import { RUN_FILES } from './run-dir.js';
+import { defaultTableMetrics } from './table-data.js';
 import type { ModelRecord } from './train.js';
 
 /** A trained model rebuilt from a run folder or one of its checkpoints. */
@@ -69,58 +68,6 @@ export async function loadRun(path: string): Promise<LoadedRun> {
   return { runDir, config, record, model };
 }
 
-/** Reads features (and labels when present) from a CSV or IDX file, preprocessed as in training. */
-async function readInput(
-  run: LoadedRun,
-  file: string,
-  labelsFile?: string,
-): Promise<{ x: Tensor; y: Tensor | null }> {
-  const name = basename(file).toLowerCase();
-  if (name.includes('idx') || extname(name) === '.ubyte') {
-    const images = await readIdx(file);
-    checkSampleShape(file, images.shape.slice(1), run.record.sampleShape);
-    const pixels = Float32Array.from(images.data, (v) => v / 255);
-    const x = tensor(pixels, { shape: [images.shape[0]!, ...run.record.sampleShape] });
-    const y = labelsFile
-      ? tensor(Int32Array.from((await readIdx(labelsFile)).data), { dtype: 'int32' })
-      : null;
-    return { x, y };
-  }
-  const d = run.config.data;
-  const header = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
-  const hasLabel =
-    d.format === 'csv' &&
-    d.label !== undefined &&
-    (typeof d.label === 'number' || header.includes(String(d.label)));
-  const csv = await readCsv(file, {
-    ...(hasLabel && d.label !== undefined ? { label: d.label } : {}),
-    ...(d.header !== undefined ? { header: d.header } : {}),
-    ...(d.delimiter ? { delimiter: d.delimiter } : {}),
-    ...(d.columns ? { columns: d.columns } : {}),
-  });
-  checkSampleShape(file, csv.features.shape.slice(1), run.record.sampleShape);
-  const split: Split = applyPreprocessing(
-    { x: csv.features, y: csv.labels ?? csv.features },
-    run.record.preprocessing,
-  );
-  return { x: split.x, y: csv.labels ? split.y : null };
-}
-
-/** Throws a `ShapeError` naming both shapes when a file's samples do not fit the model. */
-function checkSampleShape(file: string, got: readonly number[], expected: readonly number[]): void {
-  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-  // IDX images may come as [H, W] for a model trained on [1, H, W]: same size is enough there.
-  if (
-    got.length === expected.length
-      ? fmtShape(got) === fmtShape(expected)
-      : size(got) === size(expected)
-  )
-    return;
-  throw new ShapeError(
-    `${file}: samples have shape ${fmtShape(got)} but the model expects ${fmtShape(expected)}`,
-  );
-}
-
 /** Runs `kiln eval`: loss, metrics and (for classification) the confusion matrix. */
 export async function evalCommand(
   path: string,
@@ -131,11 +78,8 @@ export async function evalCommand(
   const { loss, classification } = buildLoss(run.record.loss, weight);
   let split: Split;
   if (options.data) {
-    const input = await readInput(run, options.data, options.labels);
-    if (!input.y)
-      throw new ConfigError(
-        `${options.data}: has no label column, so it cannot be evaluated (use kiln predict)`,
-      );
+    const input = await readInputs(run, options.data, options.labels);
+    if (!input.y) throw noLabels(options.data);
     split = { x: input.x, y: input.y };
   } else {
     const data = await prepareData(run.config, classification);
@@ -153,7 +97,7 @@ export async function evalCommand(
     optimizer: dummyOptimizer(),
     loss,
     metrics: [
-      ...buildMetrics(run.config.metrics, run.record.preprocessing),
+      ...buildMetrics(evalMetrics(run), run.record.preprocessing),
       ...(confusion ? [confusion] : []),
     ],
   });
@@ -194,7 +138,7 @@ export async function predictCommand(
   options: { out?: string; log: (s: string) => void },
 ): Promise<string> {
   const run = await loadRun(path);
-  const { x } = await readInput(run, input);
+  const { x } = await readInputs(run, input);
   const trainer = new Trainer({ model: run.model, optimizer: dummyOptimizer(), loss: () => x });
   const output = await trainer.predict(x);
   const rows: string[] = [];
@@ -236,4 +180,11 @@ export async function predictCommand(
 /** Evaluation needs no optimizer; the Trainer takes one, so give it an inert one. */
 function dummyOptimizer(): SGD {
   return new SGD([zeros([1], { requiresGrad: true })], { lr: 0 });
+}
+
+/** The run's metrics, or for tables trained without a list, the ones suited to the task. */
+function evalMetrics(run: LoadedRun): string[] {
+  if (run.config.metrics.length > 0 || !run.record.preprocessing.table) return run.config.metrics;
+  const n = run.record.numOutputs;
+  return defaultTableMetrics(run.record.task, n === 1 ? 2 : n);
 }

@@ -11,6 +11,8 @@ export const RUN_FILES = {
   metrics: 'metrics.csv',
   report: 'report.md',
   checkpoints: 'checkpoints',
+  /** Tables: the data rows of each split (train, validation, test), for baselines. */
+  split: 'split.json',
 } as const;
 
 /** Whether a run folder holds a resumable checkpoint. */

@@ -4,13 +4,15 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/registry.js';
 import { DataLoader } from '../data/dataloader.js';
 import { TensorDataset } from '../data/dataset.js';
+import { WeightedRandomSampler } from '../data/sampler.js';
 import { classWeights } from '../data/splits.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { save } from '../io/files.js';
 import { tensor, zeros } from '../ops/creation.js';
 import type { PlateauStateDict } from '../optim/lr-scheduler/plateau.js';
-import { manualSeed } from '../tensor/random.js';
+import { ConfigError } from '../tensor/errors.js';
+import { Generator, manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Callback } from '../train/callback.js';
 import { CSVLogger } from '../train/callbacks/csv-logger.js';
@@ -32,6 +34,7 @@ import { checkLabels, type PreparedData, prepareData, type Split } from './data.
 import { buildMetrics } from './metrics.js';
 import { writeReport } from './report.js';
 import { chooseRunDir, RUN_FILES } from './run-dir.js';
+import { defaultTableMetrics } from './table-data.js';
 
 /** Options of `kiln train` beyond the config file. */
 export interface TrainCommandOptions {
@@ -65,8 +68,22 @@ function loader(
   batchSize: number,
   shuffle: boolean,
   seed: number,
+  weights: Float64Array | null = null,
 ): DataLoader<[Tensor, Tensor], [Tensor, Tensor]> {
-  return new DataLoader(new TensorDataset(split.x, split.y), { batchSize, shuffle, seed });
+  const dataset = new TensorDataset(split.x, split.y);
+  if (!weights) return new DataLoader(dataset, { batchSize, shuffle, seed });
+  const sampler = new WeightedRandomSampler(weights, weights.length, {
+    generator: new Generator(seed),
+  });
+  return new DataLoader(dataset, { batchSize, sampler });
+}
+
+/** The generator that orders training batches (the shuffle's, or a weighted sampler's). */
+function loaderRng(train: DataLoader<[Tensor, Tensor], [Tensor, Tensor]>): Generator | null {
+  return (
+    train.generator ??
+    (train.sampler instanceof WeightedRandomSampler ? train.sampler.generator : null)
+  );
 }
 
 /** Runs `kiln train`: trains the configured model, checkpointing each epoch, then tests it. */
@@ -77,8 +94,11 @@ export async function trainCommand(
   const { log } = options;
   manualSeed(config.seed);
   const { classification } = buildLoss(config.loss);
-  const task = config.task ?? (classification ? 'classification' : 'regression');
-  const data = await prepareData(config, task === 'classification');
+  const declared = config.task === 'forecast' ? 'regression' : config.task;
+  const guess = declared ?? (classification ? 'classification' : 'regression');
+  const data = await prepareData(config, guess === 'classification');
+  // Tables decide the task from their target column (checked against the loss there).
+  const task = data.task ?? guess;
   const model = buildModel(config.model, data.sampleShape);
   model.eval();
   const numOutputs = modelOutputs(model.forward.bind(model), data.sampleShape);
@@ -98,7 +118,7 @@ export async function trainCommand(
   const scheduler = config.schedule ? buildScheduler(config.schedule, optimizer) : undefined;
   const { epochs, batchSize } = config.training;
   const evalBatch = config.training.evalBatchSize ?? 500;
-  const train = loader(data.train, batchSize, true, config.seed);
+  const train = loader(data.train, batchSize, true, config.seed, sampleWeights(config, data));
   const validation = data.validation ? loader(data.validation, evalBatch, false, 0) : undefined;
 
   const runDir = await chooseRunDir(config.output.dir, config.name, options.resume);
@@ -118,7 +138,7 @@ export async function trainCommand(
     config,
     // Everything else a resume needs to continue exactly as an uninterrupted run would.
     extra: () => ({
-      loaderRng: train.generator?.getState() ?? null,
+      loaderRng: loaderRng(train)?.getState() ?? null,
       earlyStopping: earlyStopping?.stateDict() ?? null,
       reduceLROnPlateau: plateau?.stateDict() ?? null,
     }),
@@ -134,7 +154,7 @@ export async function trainCommand(
     initialEpoch = info.epoch ?? 0;
     initialStep = info.step ?? 0;
     const extra = info.extra as ResumeExtra | null;
-    if (extra?.loaderRng && train.generator) train.generator.setState(extra.loaderRng);
+    if (extra?.loaderRng) loaderRng(train)?.setState(extra.loaderRng);
     if (extra?.reduceLROnPlateau && plateau) plateau.loadStateDict(extra.reduceLROnPlateau);
     if (extra?.earlyStopping && earlyStopping) {
       const state = extra.earlyStopping;
@@ -166,6 +186,8 @@ export async function trainCommand(
   };
   await writeFileAtomic(join(runDir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   await writeFileAtomic(join(runDir, RUN_FILES.model), `${JSON.stringify(record, null, 2)}\n`);
+  if (data.rows)
+    await writeFileAtomic(join(runDir, RUN_FILES.split), `${JSON.stringify(data.rows)}\n`);
 
   const secondsPerEpoch: number[] = [];
   let epochStart = 0;
@@ -193,7 +215,7 @@ export async function trainCommand(
     model,
     optimizer,
     loss,
-    metrics: buildMetrics(config.metrics, data.preprocessing),
+    metrics: buildMetrics(runMetrics(config, data, numOutputs), data.preprocessing),
     callbacks,
     ...(scheduler ? { scheduler, schedulerInterval: config.schedule?.interval ?? 'epoch' } : {}),
     ...(config.training.gradClipNorm ? { gradClipNorm: config.training.gradClipNorm } : {}),
@@ -262,4 +284,24 @@ export function modelOutputs(
 ): number {
   const out = noGrad(() => forward(zeros([1, ...sampleShape]))) as Tensor;
   return out.ndim <= 1 ? 1 : out.shape[out.ndim - 1]!;
+}
+
+/** The config's metrics, or for tables that list none, the ones suited to the task. */
+function runMetrics(config: TrainConfig, data: PreparedData, numOutputs: number): string[] {
+  if (config.metrics.length > 0 || !data.task) return config.metrics;
+  return defaultTableMetrics(data.task, numOutputs === 1 ? 2 : numOutputs);
+}
+
+/**
+ * With `data.sampling: balanced`, each training sample's weight is its class's balanced weight
+ * (n / (classes * count)), so a WeightedRandomSampler draws classes about equally often.
+ */
+function sampleWeights(config: TrainConfig, data: PreparedData): Float64Array | null {
+  if (config.data.sampling !== 'balanced') return null;
+  if (data.train.y.dtype !== 'int32') {
+    throw new ConfigError('data.sampling: balanced needs class labels (a classification task)');
+  }
+  const labels = data.train.y.dataSync();
+  const perClass = classWeights(data.train.y).dataSync();
+  return Float64Array.from(labels, (c) => perClass[c]!);
 }

@@ -72,14 +72,14 @@ export function fitFeatures(
     let missingCount = 0;
     for (let i = 0; i < trainRows.length; i++) {
       const r = trainRows[i]!;
-      if (options.missing.has(table.rows[r]![j]!)) missingCount++;
+      if (options.missing.has(table.rows[r][j]!)) missingCount++;
       else present.push(r);
     }
     const indicator = options.missingIndicator && missingCount > 0;
     if (kind === 'categorical') {
       const counts = new Map<string, number>();
       for (const r of present) {
-        const cell = table.rows[r]![j]!;
+        const cell = table.rows[r][j]!;
         counts.set(cell, (counts.get(cell) ?? 0) + 1);
       }
       const ranked = [...counts.entries()].sort(
@@ -164,9 +164,9 @@ export function encodeFeatures(
     let at = r * width;
     specs.forEach((s, q) => {
       const j = columns[q]!;
-      const isMissing = missing.has(table.rows[r]![j]!);
+      const isMissing = missing.has(table.rows[r][j]!);
       if (s.kind === 'categorical') {
-        const cell = isMissing ? s.fill : table.rows[r]![j]!;
+        const cell = isMissing ? s.fill : table.rows[r][j]!;
         const k = s.levels.indexOf(cell);
         if (k >= 0) out[at + k] = 1;
         else if (s.other) out[at + s.levels.length] = 1;

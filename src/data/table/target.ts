@@ -109,7 +109,7 @@ export function encodeTarget(
   }
   const n = table.rows.length;
   const missing = (r: number) => {
-    if (options.missing.has(table.rows[r]![column]!)) {
+    if (options.missing.has(table.rows[r][column]!)) {
       throw new DataError(`${cellWhere(table, r, column)}: the target is missing`);
     }
   };
@@ -126,7 +126,7 @@ export function encodeTarget(
   const y = new Int32Array(n);
   for (let r = 0; r < n; r++) {
     missing(r);
-    const cell = table.rows[r]![column]!;
+    const cell = table.rows[r][column]!;
     const i = index.get(numeric && Number.isFinite(Number(cell)) ? String(Number(cell)) : cell);
     if (i === undefined) {
       throw new DataError(

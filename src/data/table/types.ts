@@ -16,7 +16,8 @@ export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'N/A', 'NULL', 'nul
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** Spellings of non-finite numbers: they make a column numeric, then fail as data errors. */
 const NON_FINITE = /^[+-]?(inf|infinity|nan)$/i;
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const TRUE_WORDS = new Set(['yes', 'true', 'y', 't']);
 const FALSE_WORDS = new Set(['no', 'false', 'n', 'f']);
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -36,7 +37,7 @@ export function looksNumeric(cell: string): boolean {
  * ```
  */
 export function parseNumberCell(table: RawTable, row: number, column: number): number {
-  const cell = table.rows[row]![column]!;
+  const cell = table.rows[row][column]!;
   const v = NUMBER.test(cell) ? Number(cell) : Number.NaN;
   if (Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX) return v;
   const why = NON_FINITE.test(cell)
@@ -49,7 +50,7 @@ export function parseNumberCell(table: RawTable, row: number, column: number): n
 
 /** The value of a boolean cell (1 for yes/true/y/t, 0 for no/false/n/f, any case). */
 export function parseBooleanCell(table: RawTable, row: number, column: number): number {
-  const cell = table.rows[row]![column]!.toLowerCase();
+  const cell = table.rows[row][column]!.toLowerCase();
   if (TRUE_WORDS.has(cell)) return 1;
   if (FALSE_WORDS.has(cell)) return 0;
   throw new DataError(
@@ -66,7 +67,7 @@ export function parseDateCell(
   row: number,
   column: number,
 ): { years: number; month: number } {
-  const cell = table.rows[row]![column]!;
+  const cell = table.rows[row][column]!;
   const m = ISO_DATE.exec(cell);
   const t = m ? Date.parse(m[4] ? cell : `${cell}T00:00:00Z`) : Number.NaN;
   if (!m || !Number.isFinite(t)) {
