@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import '../index.js';
 import { getBackend, setBackend } from '../backend/registry.js';
 import { KilnError } from '../tensor/errors.js';
+import { UI_HELP, uiCommand } from './commands/ui.js';
 import { loadConfig, type TrainConfig, validateConfig } from './config.js';
 import { evalCommand, predictCommand } from './inference.js';
 import { summaryCommand } from './summary.js';
@@ -16,6 +17,7 @@ Usage:
   kiln eval <run-dir|checkpoint> [--data F]  loss, metrics and confusion matrix
   kiln predict <run-dir|checkpoint> <input>  predictions for a CSV or IDX file, as CSV
   kiln summary <config>                      the model's layers, output shapes and parameters
+  kiln ui [--port 8080] [--store S]          the tracking dashboard in a browser
 
 Common options:
   --backend js|native   kernels to run on (default: native when built, else js)
@@ -48,6 +50,7 @@ value for regression. Input is preprocessed with the statistics saved at trainin
   summary: `kiln summary <config.yaml|json>
 
 Prints the model a config builds: each layer, its output shape and parameter count, and totals.`,
+  ui: UI_HELP,
 };
 
 const OPTIONS = {
@@ -103,6 +106,8 @@ export async function main(
 ): Promise<number> {
   let verbose = argv.includes('--verbose');
   try {
+    // `kiln ui` has options of its own (--port, --host, --token...), parsed by the command.
+    if (argv[0] === 'ui') return await uiCommand(argv.slice(1), log);
     const { values, positionals } = parseArgs({
       args: [...argv],
       options: OPTIONS,
