@@ -54,7 +54,7 @@ describe('smooth', () => {
       return ema / (1 - w ** (i + 1));
     });
     const got = Array.from(smooth(y, w));
-    got.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-12));
+    for (const [i, v] of got.entries()) assert.ok(Math.abs(v - expected[i]!) < 1e-12);
     assert.equal(got[0], 1, 'debiasing: the first value is the first point');
   });
 
