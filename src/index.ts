@@ -64,6 +64,7 @@ export type { NestedNumbers } from './tensor/tensor.js';
 export { Tensor } from './tensor/tensor.js';
 export * as track from './track/index.js';
 export * as train from './train/index.js';
+export * as tune from './tune/index.js';
 
 /** `a + b`; either side may be a number. @example `k.add(x, 1)` */
 export const add = arithmetic.add;

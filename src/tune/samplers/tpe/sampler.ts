@@ -1,0 +1,252 @@
+import { ValueError } from '../../../tensor/errors.js';
+import { Generator } from '../../../tensor/random.js';
+import {
+  type Distribution,
+  isSingle,
+  type ParamValue,
+  toExternal,
+  toInternal,
+} from '../../distributions.js';
+import type { FrozenTrial, TrialState } from '../../frozen-trial.js';
+import { intersectionSearchSpace } from '../../search-space.js';
+import type { Sampler, SearchSpace, StudyView } from '../../view.js';
+import { checkKnown, clockSeed, RandomSampler } from '../random.js';
+import { ParzenEstimator, type ParzenParameters } from './parzen.js';
+import { splitTrials } from './split.js';
+
+/** Optuna's default gamma: the number of "good" trials among n, `min(ceil(0.1 n), 25)`. @example `k.tune.defaultGamma(100) // 10` */
+export function defaultGamma(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+/**
+ * Optuna's default observation weights: flat for fewer than 25 observations, else a ramp from
+ * 1/n up to 1 over the oldest n - 25 and flat 1 over the newest 25.
+ *
+ * @example
+ * ```ts
+ * k.tune.defaultWeights(3); // [1, 1, 1]
+ * ```
+ */
+export function defaultWeights(n: number): number[] {
+  if (n === 0) return [];
+  if (n < 25) return new Array(n).fill(1);
+  const ramp = n - 25;
+  const out: number[] = [];
+  for (let i = 0; i < ramp; i++)
+    out.push(ramp === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (ramp - 1));
+  for (let i = 0; i < 25; i++) out.push(1);
+  return out;
+}
+
+/** Options of TPESampler, Optuna's names and defaults in camelCase. @example `new k.tune.TPESampler({ seed: 0, multivariate: true })` */
+export interface TPESamplerOptions {
+  /** Seed of kiln's documented generator (xoshiro128**); default: from the clock. */
+  seed?: number;
+  /** Trials sampled at random before TPE starts (default 10). */
+  nStartupTrials?: number;
+  /** Candidates drawn from the "good" estimator per suggestion (default 24). */
+  nEiCandidates?: number;
+  /** Model the parameters every finished trial has jointly (default true, as Optuna 5 for one objective). */
+  multivariate?: boolean;
+  /** Count running trials as bad ones, so parallel workers spread out (default true, as Optuna 5). */
+  constantLiar?: boolean;
+  /** Number of "good" trials among n finished ones (default `defaultGamma`). */
+  gamma?: (n: number) => number;
+  /** Weights of n observations, oldest first (default `defaultWeights`). */
+  weights?: (n: number) => number[];
+  /** Weight of the prior kernel (default 1). */
+  priorWeight?: number;
+  /** Clip bandwidths from below to range / min(100, kernels + 1) (default true). */
+  considerMagicClip?: boolean;
+  /** Let the outermost kernels reach the range ends (default false). */
+  considerEndpoints?: boolean;
+}
+
+const RELATIVE_KEY = 'tpe:relative_params';
+
+const KNOWN = [
+  'seed',
+  'nStartupTrials',
+  'nEiCandidates',
+  'multivariate',
+  'constantLiar',
+  'gamma',
+  'weights',
+  'priorWeight',
+  'considerMagicClip',
+  'considerEndpoints',
+];
+
+/**
+ * The Tree-structured Parzen Estimator (Bergstra et al. 2011) as Optuna implements it: finished
+ * trials are split into the best `gamma(n)` and the rest, each set is modelled by a Parzen
+ * estimator, and of `nEiCandidates` draws from the good model the one with the largest ratio
+ * l(x)/g(x) is suggested. Pruned trials count by their last reported value at their last step;
+ * with `constantLiar`, running trials count as bad.
+ *
+ * @example
+ * ```ts
+ * const study = await k.tune.createStudy({ sampler: new k.tune.TPESampler({ seed: 42 }) });
+ * ```
+ */
+export class TPESampler implements Sampler {
+  private readonly rng: Generator;
+  private readonly random: RandomSampler;
+  private readonly nStartupTrials: number;
+  private readonly nEiCandidates: number;
+  private readonly multivariate: boolean;
+  private readonly constantLiar: boolean;
+  private readonly gamma: (n: number) => number;
+  private readonly parzen: ParzenParameters;
+
+  constructor(options: TPESamplerOptions = {}) {
+    checkKnown('TPESampler', options, KNOWN);
+    const seed = options.seed ?? clockSeed();
+    this.rng = new Generator(seed);
+    this.random = new RandomSampler({ seed });
+    this.nStartupTrials = options.nStartupTrials ?? 10;
+    this.nEiCandidates = options.nEiCandidates ?? 24;
+    if (!Number.isInteger(this.nStartupTrials) || this.nStartupTrials < 0) {
+      throw new ValueError(
+        `TPESampler: nStartupTrials must be a non-negative integer, got ${this.nStartupTrials}`,
+      );
+    }
+    if (!Number.isInteger(this.nEiCandidates) || this.nEiCandidates < 1) {
+      throw new ValueError(
+        `TPESampler: nEiCandidates must be a positive integer, got ${this.nEiCandidates}`,
+      );
+    }
+    const priorWeight = options.priorWeight ?? 1;
+    if (!(priorWeight >= 0))
+      throw new ValueError(`TPESampler: priorWeight must be >= 0, got ${priorWeight}`);
+    this.multivariate = options.multivariate ?? true;
+    this.constantLiar = options.constantLiar ?? true;
+    this.gamma = options.gamma ?? defaultGamma;
+    this.parzen = {
+      priorWeight,
+      considerMagicClip: options.considerMagicClip ?? true,
+      considerEndpoints: options.considerEndpoints ?? false,
+      weights: options.weights ?? defaultWeights,
+    };
+  }
+
+  inferRelativeSearchSpace(study: StudyView): SearchSpace {
+    if (!this.multivariate) return {};
+    const space = intersectionSearchSpace(study.getTrials(['complete', 'pruned']), true);
+    for (const name of Object.keys(space)) if (isSingle(space[name]!)) delete space[name];
+    return space;
+  }
+
+  sampleRelative(
+    study: StudyView,
+    trial: FrozenTrial,
+    space: SearchSpace,
+  ): Record<string, ParamValue> {
+    if (Object.keys(space).length === 0) return {};
+    if (this.finishedCount(study) < this.nStartupTrials) return {};
+    const params = this.sample(study, trial, space);
+    // Running trials have suggested only part of their parameters; other workers' constant
+    // liar needs all the drawn ones, so they are kept with the trial.
+    if (this.constantLiar) study.setTrialSystemAttr(trial.number, RELATIVE_KEY, params);
+    return params;
+  }
+
+  sampleIndependent(
+    study: StudyView,
+    trial: FrozenTrial,
+    name: string,
+    d: Distribution,
+  ): ParamValue {
+    if (this.finishedCount(study) < this.nStartupTrials) {
+      return this.random.sampleIndependent(study, trial, name, d);
+    }
+    return this.sample(study, trial, { [name]: d })[name] as ParamValue;
+  }
+
+  private finishedCount(study: StudyView): number {
+    return study.getTrials(['complete', 'pruned']).length;
+  }
+
+  private sample(
+    study: StudyView,
+    trial: FrozenTrial,
+    space: SearchSpace,
+  ): Record<string, ParamValue> {
+    const states: TrialState[] = this.constantLiar
+      ? ['complete', 'pruned', 'running']
+      : ['complete', 'pruned'];
+    let trials = study.getTrials(states).filter((t) => t.number !== trial.number);
+    trials = sameBracket(study, trial, trials);
+    const n = trials.reduce((c, t) => c + (t.state === 'running' ? 0 : 1), 0);
+    const [below, above] = splitTrials(trials, this.gamma(n), study.direction);
+    const names = Object.keys(space);
+    const dists = names.map((k) => space[k] as Distribution);
+    const good = new ParzenEstimator(observations(below, names, dists), dists, this.parzen);
+    const bad = new ParzenEstimator(observations(above, names, dists), dists, this.parzen);
+    const candidates = good.sample(this.rng, this.nEiCandidates);
+    const lGood = good.logPdf(candidates);
+    const lBad = bad.logPdf(candidates);
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let i = 0; i < candidates.length; i++) {
+      const score = (lGood[i] as number) - (lBad[i] as number);
+      if (score > bestScore) {
+        bestScore = score;
+        best = i;
+      }
+    }
+    const chosen = candidates[best] as number[];
+    const out: Record<string, ParamValue> = {};
+    names.forEach((name, j) => {
+      out[name] = toExternal(dists[j] as Distribution, chosen[j] as number);
+    });
+    return out;
+  }
+}
+
+/** Internal values of the trials that have every parameter of the space. */
+function observations(
+  trials: readonly FrozenTrial[],
+  names: string[],
+  dists: Distribution[],
+): number[][] {
+  const out: number[][] = [];
+  outer: for (const t of trials) {
+    const row: number[] = [];
+    const drawn =
+      t.state === 'running'
+        ? (t.systemAttrs[RELATIVE_KEY] as Record<string, ParamValue>)
+        : undefined;
+    for (let j = 0; j < names.length; j++) {
+      const name = names[j] as string;
+      const d = dists[j] as Distribution;
+      let v: ParamValue;
+      if (name in t.params) {
+        if (t.distributions[name]?.type !== d.type) continue outer;
+        v = t.params[name] as ParamValue;
+      } else if (drawn && name in drawn) v = drawn[name] as ParamValue;
+      else continue outer;
+      if (d.type === 'categorical') {
+        const i = d.choices.indexOf(v);
+        if (i < 0) continue outer;
+        row.push(i);
+      } else {
+        const x = toInternal(d, v);
+        if (x < d.low || x > d.high) continue outer;
+        row.push(x);
+      }
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+/** With a Hyperband pruner, trials of other brackets are left out, as Optuna does. */
+function sameBracket(study: StudyView, trial: FrozenTrial, trials: FrozenTrial[]): FrozenTrial[] {
+  const pruner = study.pruner as { bracketOf?: (s: StudyView, n: number) => number | null };
+  if (typeof pruner.bracketOf !== 'function') return trials;
+  const mine = pruner.bracketOf(study, trial.number);
+  if (mine === null) return trials;
+  return trials.filter((t) => pruner.bracketOf!(study, t.number) === mine);
+}

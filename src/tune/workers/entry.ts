@@ -1,0 +1,75 @@
+// A worker thread that runs trials of a module objective. Sampling stays in the parent: each
+// suggest call that needs a new value blocks this thread on a shared-memory reply (Atomics.wait)
+// while the parent's sampler draws it; writes (params, reports) are posted without waiting.
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Distribution, ParamValue } from '../distributions.js';
+import type { FrozenTrial } from '../frozen-trial.js';
+import { applyPatch, type TrialPatch } from '../storage.js';
+import { Trial, type TrialHost, TrialPruned } from '../trial.js';
+import { type FromWorker, HEADER_INTS, type ToWorker, type WorkerInit } from './protocol.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const header = new Int32Array(init.reply, 0, HEADER_INTS);
+
+function post(message: FromWorker): void {
+  port.postMessage(message);
+}
+
+function call(message: FromWorker): unknown {
+  Atomics.store(header, 0, 0);
+  post(message);
+  Atomics.wait(header, 0, 0);
+  const length = Atomics.load(header, 1);
+  const bytes = new Uint8Array(init.reply, HEADER_INTS * 4, length).slice();
+  const payload = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  if (Atomics.load(header, 0) === 2) throw new Error(String(payload));
+  return payload;
+}
+
+class RemoteHost implements TrialHost {
+  constructor(private current: FrozenTrial) {}
+  snapshot(): FrozenTrial {
+    return this.current;
+  }
+  writeTrial(_trialId: number, _number: number, patch: TrialPatch): void {
+    this.current = applyPatch(this.current, patch);
+    post({ type: 'write', patch });
+  }
+  sampleIndependent(_trial: FrozenTrial, name: string, distribution: Distribution): ParamValue {
+    return call({ type: 'sample', name, distribution }) as ParamValue;
+  }
+  shouldPrune(): boolean {
+    return call({ type: 'shouldPrune' }) === true;
+  }
+}
+
+async function load(): Promise<(trial: Trial) => unknown> {
+  const spec = /^[a-z]+:/i.test(init.module) ? init.module : pathToFileURL(init.module).href;
+  const mod = (await import(spec)) as Record<string, unknown>;
+  const fn = mod[init.exportName];
+  if (typeof fn !== 'function') {
+    throw new Error(`module ${init.module} has no function export '${init.exportName}'`);
+  }
+  return fn as (trial: Trial) => unknown;
+}
+
+try {
+  const objective = await load();
+  port.on('message', async (msg: ToWorker) => {
+    const host = new RemoteHost(msg.trial);
+    const trial = new Trial(host, msg.trial.trialId, msg.trial.number, msg.space, msg.relative);
+    try {
+      post({ type: 'done', result: await objective(trial) });
+    } catch (err) {
+      const pruned =
+        err instanceof TrialPruned || (err instanceof Error && err.name === 'TrialPruned');
+      const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      post({ type: 'threw', pruned, error });
+    }
+  });
+  post({ type: 'ready' });
+} catch (err) {
+  post({ type: 'loadError', message: err instanceof Error ? err.message : String(err) });
+}

@@ -1,0 +1,173 @@
+import { Worker } from 'node:worker_threads';
+import { ValueError } from '../../tensor/errors.js';
+import type { Budget, ObjectiveModule, StudyCallback } from '../optimize.js';
+import type { Study } from '../study.js';
+import type { Trial } from '../trial.js';
+import {
+  type FromWorker,
+  HEADER_INTS,
+  REPLY_BYTES,
+  type WorkerInit,
+  writeReply,
+} from './protocol.js';
+
+type Outcome = number | { state: 'pruned' | 'failed'; error?: string };
+
+// The worker's source sits beside this file: .ts when run from source (tsx), .js when built.
+const entryUrl = new URL(
+  import.meta.url.endsWith('.ts') ? './entry.ts' : './entry.js',
+  import.meta.url,
+);
+
+function modulePath(objective: ObjectiveModule): string {
+  const m = objective.module;
+  return m instanceof URL ? m.href : m;
+}
+
+/** One worker thread and the trial it is running. */
+class Slot {
+  private readonly reply = new SharedArrayBuffer(HEADER_INTS * 4 + REPLY_BYTES);
+  private worker: Worker;
+  private ready: Promise<void>;
+  private finish: ((o: Outcome) => void) | null = null;
+  private trial: Trial | null = null;
+
+  constructor(
+    private readonly study: Study,
+    private readonly objective: ObjectiveModule,
+  ) {
+    [this.worker, this.ready] = this.spawn();
+  }
+
+  private spawn(): [Worker, Promise<void>] {
+    const init: WorkerInit = {
+      module: modulePath(this.objective),
+      exportName: this.objective.exportName ?? 'objective',
+      reply: this.reply,
+    };
+    const worker = new Worker(entryUrl, { workerData: init });
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (msg: FromWorker) => {
+        if (msg.type === 'ready') resolve();
+        else if (msg.type === 'loadError') {
+          reject(new ValueError(`optimize: cannot load the objective: ${msg.message}`));
+        } else this.onMessage(msg);
+      });
+      worker.on('error', (err) => {
+        reject(err);
+        this.end({ state: 'failed', error: `worker thread crashed: ${err.message}` });
+      });
+      worker.on('exit', (code) => {
+        reject(new ValueError(`optimize: worker thread exited with code ${code} before starting`));
+        this.end({ state: 'failed', error: `worker thread exited with code ${code}` });
+      });
+    });
+    ready.catch(() => {});
+    return [worker, ready];
+  }
+
+  private onMessage(msg: FromWorker): void {
+    const trial = this.trial;
+    if (!trial) return;
+    switch (msg.type) {
+      case 'write':
+        this.study.writeTrial(trial.trialId, trial.number, msg.patch);
+        break;
+      case 'sample':
+        this.answer(() =>
+          this.study.sampleIndependent(
+            this.study.snapshot(trial.number),
+            msg.name,
+            msg.distribution,
+          ),
+        );
+        break;
+      case 'shouldPrune':
+        this.answer(() => this.study.shouldPrune(this.study.snapshot(trial.number)));
+        break;
+      case 'done':
+        this.end(typeof msg.result === 'number' ? msg.result : failedResult(msg.result));
+        break;
+      case 'threw':
+        this.end(msg.pruned ? { state: 'pruned' } : { state: 'failed', error: msg.error });
+        break;
+    }
+  }
+
+  private answer(compute: () => unknown): void {
+    try {
+      writeReply(this.reply, true, compute());
+    } catch (err) {
+      writeReply(this.reply, false, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private end(outcome: Outcome): void {
+    const finish = this.finish;
+    this.finish = null;
+    this.trial = null;
+    finish?.(outcome);
+  }
+
+  /** Runs one trial in the worker; a crashed worker fails the trial and is replaced. */
+  async run(trial: Trial): Promise<Outcome> {
+    await this.ready;
+    const outcome = new Promise<Outcome>((resolve) => {
+      this.finish = resolve;
+    });
+    this.trial = trial;
+    const frozen = this.study.snapshot(trial.number);
+    const { space, relative } = trial.relativeDraw();
+    this.worker.postMessage({ type: 'run', trial: frozen, space, relative });
+    const result = await outcome;
+    if (this.worker.threadId < 0) [this.worker, this.ready] = this.spawn();
+    return result;
+  }
+
+  async terminate(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+function failedResult(result: unknown): Outcome {
+  return {
+    state: 'failed',
+    error: `the objective returned ${JSON.stringify(result) ?? String(result)}, not a number`,
+  };
+}
+
+/**
+ * Runs trials of a module objective in `nJobs` worker threads. Asking, sampling, pruning decisions
+ * and telling all happen here in the calling thread; workers only run the objective.
+ * @internal
+ */
+export async function runInWorkers(
+  study: Study,
+  objective: ObjectiveModule,
+  nJobs: number,
+  budget: Budget,
+  callbacks: readonly StudyCallback[],
+): Promise<void> {
+  const slots = Array.from({ length: nJobs }, () => new Slot(study, objective));
+  try {
+    await Promise.all(
+      slots.map(async (slot) => {
+        while (budget.take()) {
+          const trial = await study.ask();
+          let result: Outcome;
+          try {
+            result = await slot.run(trial);
+          } catch (err) {
+            await study.tell(trial, { state: 'failed', error: String(err) });
+            throw err;
+          }
+          const frozen = await study.tell(trial, result);
+          for (const cb of callbacks) await cb(study, frozen);
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(slots.map((s) => s.terminate()));
+  }
+}
