@@ -7,18 +7,25 @@ import type { Row, SqlDriver, SqlExecutor, SqlValue } from './driver.js';
 const BUSY_TIMEOUT_MS = 60_000;
 
 /**
+ * One queue per database file for all connections of this process. SQLite's busy handler
+ * sleeps synchronously: a connection waiting for a lock that another connection of the same
+ * process holds across an `await` would block the thread that must release it. Serializing
+ * in-process access per file avoids that; other processes are waited for by the busy timeout.
+ */
+const queues = new Map<string, Promise<unknown>>();
+
+/**
  * SQLite through better-sqlite3: one file, WAL mode (readers never block the writer), a long
  * busy timeout, and every write transaction `BEGIN IMMEDIATE` so that two processes never both
  * hold a read lock and then deadlock upgrading it (which SQLite reports as "database is locked"
  * without waiting). Calls are synchronous underneath; a promise queue keeps one transaction at a
- * time on the connection when async callers interleave.
+ * time per file in this process when async callers interleave.
  */
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
   readonly location: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
     this.location = resolve(path);
@@ -51,8 +58,13 @@ export class SqliteDriver implements SqlDriver {
   };
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
+    const next = (queues.get(this.location) ?? Promise.resolve()).then(fn, fn);
+    const settled = next.catch(() => undefined);
+    queues.set(this.location, settled);
+    // Forget the queue once idle, so that closed databases do not accumulate entries.
+    void settled.then(() => {
+      if (queues.get(this.location) === settled) queues.delete(this.location);
+    });
     return next;
   }
 
