@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { checkOptions, didYouMean, type OptionSchema } from '../nn/config-options.js';
+import { checkLayerConfig } from '../nn/registry.js';
 import { ConfigError } from '../tensor/errors.js';
+import { CALLBACK_OPTIONS, LOSS_OPTIONS, OPTIMIZER_OPTIONS, SCHEDULER_OPTIONS } from './options.js';
 
 const positiveInt = z.number().int().positive();
-
-/** One layer: `{ type: 'Linear', outFeatures: 128 }`; other keys are the layer's options. */
-const layerSchema = z.looseObject({ type: z.string() });
 
 const dataSchema = z.strictObject({
   /** mnist: a folder with the four IDX files; idx: explicit files; csv: a CSV table. */
@@ -42,56 +42,124 @@ const dataSchema = z.strictObject({
 });
 
 const preprocessSchema = z.strictObject({
-  /** Standardize features with mean/std fitted on the training split. */
-  standardize: z.boolean().optional(),
-  /** Scale features to [0, 1] with min/max fitted on the training split. */
-  minMax: z.boolean().optional(),
-  /** Standardize a regression target (predictions are mapped back). */
-  standardizeTarget: z.boolean().optional(),
+  standardize: z
+    .boolean()
+    .optional()
+    .describe('standardize features with mean/std fitted on the training split'),
+  minMax: z
+    .boolean()
+    .optional()
+    .describe('scale features to [0, 1] with min/max fitted on the training split'),
+  standardizeTarget: z
+    .boolean()
+    .optional()
+    .describe('standardize a regression target (predictions are mapped back)'),
 });
+
+const fraction = (what: string) =>
+  z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe(`fraction of the samples held out for ${what}, in (0, 1)`);
 
 const splitSchema = z.strictObject({
-  validation: z.number().gt(0).lt(1).optional(),
-  test: z.number().gt(0).lt(1).optional(),
-  stratify: z.boolean().optional(),
+  validation: fraction('validation (taken from the training part)'),
+  test: fraction('the test (default 0.2 when the data has no test file)'),
+  stratify: z
+    .boolean()
+    .optional()
+    .describe('keep class proportions in the splits (default true for classification)'),
 });
 
-const namedOptions = z.looseObject({ type: z.string() });
+/** `{ type: Name, ...options }`: the options are checked against the named class's schema. */
+const namedOptions = (what: string) =>
+  z.looseObject({ type: z.string().describe(`the ${what}'s name`) });
+
+/** One layer: `{ type: 'Linear', outFeatures: 128 }`; other keys are the layer's options. */
+const layerSchema = namedOptions('layer');
 
 const callbacksSchema = z.strictObject({
-  earlyStopping: z.looseObject({}).optional(),
-  reduceLROnPlateau: z.looseObject({}).optional(),
-  terminateOnNaN: z.boolean().optional(),
+  earlyStopping: z
+    .looseObject({})
+    .optional()
+    .describe('stop when a monitored value stops improving (options below)'),
+  reduceLROnPlateau: z
+    .looseObject({})
+    .optional()
+    .describe('divide the learning rate when a monitored value plateaus (options below)'),
+  terminateOnNaN: z
+    .boolean()
+    .optional()
+    .describe('stop (and fail) as soon as the loss is NaN or infinite (default true)'),
   checkpoint: z
     .strictObject({
-      monitor: z.string().optional(),
-      saveTopK: z.number().int().nonnegative().optional(),
+      monitor: z
+        .string()
+        .optional()
+        .describe(
+          'the value that picks checkpoints/best (default val_loss, or loss without validation)',
+        ),
+      saveTopK: z.number().int().nonnegative().optional().describe('also keep the k best epochs'),
     })
-    .optional(),
+    .optional()
+    .describe('which checkpoints to keep'),
 });
 
-/** The schema of a `kiln train` config (YAML or JSON). */
+const positive = (what: string) => positiveInt.describe(what);
+
+/** The schema of a `kiln train` config (YAML or JSON): every section and field, described. */
 export const configSchema = z.strictObject({
-  name: z.string().regex(/^[\w.-]+$/, 'letters, digits, _, . and - only'),
-  seed: z.number().int().nonnegative().default(0),
-  task: z.enum(['classification', 'regression', 'forecast']).optional(),
-  data: dataSchema,
-  preprocess: preprocessSchema.default({}),
-  split: splitSchema.default({}),
-  model: z.array(layerSchema).min(1),
-  optimizer: namedOptions,
-  loss: z.union([z.string(), namedOptions]),
-  schedule: namedOptions.extend({ interval: z.enum(['epoch', 'batch']).optional() }).optional(),
-  training: z.strictObject({
-    epochs: positiveInt,
-    batchSize: positiveInt,
-    gradClipNorm: z.number().positive().optional(),
-    accumulateGradSteps: positiveInt.optional(),
-    evalBatchSize: positiveInt.optional(),
-  }),
-  metrics: z.array(z.string()).default([]),
-  callbacks: callbacksSchema.default({}),
-  output: z.strictObject({ dir: z.string().default('runs') }).default({ dir: 'runs' }),
+  name: z
+    .string()
+    .max(100)
+    .regex(/^(?!\.+$)[\w.-]+$/, "letters, digits, _, . and - only (and not '.' or '..')")
+    .describe('the run name: runs go to <output.dir>/<name> (then <name>-2, -3...)'),
+  seed: z.number().int().nonnegative().default(0).describe('seed of every random choice'),
+  task: z
+    .enum(['classification', 'regression', 'forecast'])
+    .optional()
+    .describe('what the model predicts (default: from the loss)'),
+  data: dataSchema.describe('where the samples come from and how to read them'),
+  preprocess: preprocessSchema.default({}).describe('scaling fitted on the training split'),
+  split: splitSchema.default({}).describe('how test and validation sets are split off'),
+  model: z
+    .array(layerSchema)
+    .min(1, 'must list at least one layer')
+    .describe('the layers, in order (see the layer reference)'),
+  optimizer: namedOptions('optimizer').describe('the optimizer and its options'),
+  loss: z
+    .union([z.string(), namedOptions('loss')])
+    .describe('the loss: a name, or { type, ...options }'),
+  schedule: namedOptions('scheduler')
+    .extend({ interval: z.enum(['epoch', 'batch']).optional() })
+    .optional()
+    .describe('a learning-rate scheduler'),
+  training: z
+    .strictObject({
+      epochs: positive('passes over the training data'),
+      batchSize: positive('samples per gradient step'),
+      gradClipNorm: z
+        .number()
+        .positive()
+        .optional()
+        .describe('clip the gradient norm to this value'),
+      accumulateGradSteps: positive('batches whose gradients add up before a step').optional(),
+      evalBatchSize: positive('samples per evaluation batch (default 500)').optional(),
+    })
+    .describe('the training loop'),
+  metrics: z
+    .array(z.string())
+    .default([])
+    .describe('metrics logged per epoch (accuracy, f1, rmse, mae, r2...)'),
+  callbacks: callbacksSchema.default({}).describe('callbacks run during training'),
+  output: z
+    .strictObject({
+      dir: z.string().min(1).default('runs').describe('the folder that holds run folders'),
+    })
+    .default({ dir: 'runs' })
+    .describe('where runs are written'),
 });
 
 /** A validated training config with defaults filled in. */
@@ -99,24 +167,91 @@ export type TrainConfig = z.infer<typeof configSchema>;
 /** One layer entry of a config's model list. */
 export type LayerSpec = z.infer<typeof layerSchema>;
 
-/** Formats a zod issue as `field.path: message (allowed: ...)`. */
+/** The field names the schema allows at `path` (for "did you mean" on unknown fields). */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  // biome-ignore lint/suspicious/noExplicitAny: walking zod's internal definitions
+  let node: any = configSchema;
+  for (const key of [...path, null]) {
+    while (node?._zod?.def?.innerType) node = node._zod.def.innerType;
+    if (key === null) break;
+    node = node?._zod?.def?.shape?.[key as string];
+  }
+  return node?._zod?.def?.shape ? Object.keys(node._zod.def.shape) : [];
+}
+
+/** Formats a zod issue as `field.path: message`. */
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
   let detail = issue.message;
   if (issue.code === 'invalid_value' && 'values' in issue) {
     detail = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   } else if (issue.code === 'unrecognized_keys') {
-    detail = `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    const known = knownKeysAt(issue.path);
+    detail = issue.keys
+      .map((k) => `unknown field '${k}'${didYouMean(k, known)}`)
+      .concat(known.length ? [`(fields: ${known.join(', ')})`] : [])
+      .join(' ');
+  } else if (
+    issue.code === 'invalid_type' &&
+    issue.path.length &&
+    issue.message.includes('undefined')
+  ) {
+    detail = 'required';
   }
   return `${path}: ${detail}`;
 }
 
-/** Validates raw config data, throwing a `ConfigError` that lists every bad field. */
+/** Checks every named entry (layers, optimizer, loss, schedule, callbacks) against its class. */
+function checkEntries(config: TrainConfig): void {
+  config.model.forEach((layer, i) => {
+    checkLayerConfig(layer, `model.${i}`);
+  });
+  checkNamed(config.optimizer, 'optimizer', OPTIMIZER_OPTIONS);
+  const loss = typeof config.loss === 'string' ? { type: config.loss } : config.loss;
+  if ('classWeights' in loss && LOSS_OPTIONS[loss.type] && !LOSS_OPTIONS[loss.type]!.classWeights) {
+    const weighted = Object.keys(LOSS_OPTIONS).filter((k) => LOSS_OPTIONS[k]!.classWeights);
+    throw new ConfigError(
+      `loss.classWeights: ${loss.type} takes no class weights (use ${weighted.join(', ')}; binaryCrossEntropyWithLogits has posWeight)`,
+    );
+  }
+  checkNamed(loss, 'loss', LOSS_OPTIONS);
+  if (config.schedule) checkNamed(config.schedule, 'schedule', SCHEDULER_OPTIONS);
+  for (const name of ['earlyStopping', 'reduceLROnPlateau'] as const) {
+    const options = config.callbacks[name];
+    if (options) checkOptions(`callbacks.${name}`, options, CALLBACK_OPTIONS[name]!, []);
+  }
+}
+
+function checkNamed(
+  entry: { type: string },
+  section: string,
+  table: Readonly<Record<string, OptionSchema>>,
+): void {
+  const schema = table[entry.type];
+  if (!schema) {
+    const known = Object.keys(table);
+    throw new ConfigError(
+      `${section}.type: unknown ${section === 'schedule' ? 'scheduler' : section} '${entry.type}'${didYouMean(entry.type, known)} (known: ${known.join(', ')})`,
+    );
+  }
+  checkOptions(`${section} (${entry.type})`, entry, schema);
+}
+
+/**
+ * Validates raw config data, throwing a one-line `ConfigError` naming `source`, each bad field
+ * and, for unknown names, the closest known one.
+ */
 export function validateConfig(raw: unknown, source: string): TrainConfig {
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map(describeIssue);
-    throw new ConfigError(`${source}: invalid config:\n  ${lines.join('\n  ')}`);
+    const problems = result.error.issues.map(describeIssue);
+    throw new ConfigError(`${source}: invalid config: ${problems.join('; ')}`);
+  }
+  try {
+    checkEntries(result.data);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${source}: invalid config: ${e.message}`);
+    throw e;
   }
   return result.data;
 }

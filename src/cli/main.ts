@@ -138,7 +138,14 @@ export async function main(
       case 'train': {
         need(1, 'the config file');
         const config = applyOverrides(await loadConfig(rest[0]!), values);
-        const result = await trainCommand(config, { resume: values.resume === true, log });
+        const result = await trainCommand(config, { resume: values.resume === true, log }).catch(
+          (e: unknown) => {
+            // Errors about a config entry name the file too, as the loader's own errors do.
+            if (e instanceof KilnError && /^(model|optimizer|loss|schedule)\b/.test(e.message))
+              e.message = `${rest[0]}: ${e.message}`;
+            throw e;
+          },
+        );
         const epochs = result.secondsPerEpoch;
         if (epochs.length) {
           const mean = epochs.reduce((a, b) => a + b, 0) / epochs.length;

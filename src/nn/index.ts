@@ -6,6 +6,15 @@
  * const model = new k.nn.Sequential(new k.nn.Linear(4, 8), new k.nn.ReLU(), new k.nn.Linear(8, 3));
  * ```
  */
+
+export {
+  checkOptions,
+  didYouMean,
+  type OptionSchema,
+  type OptionSpec,
+  type OptionType,
+  type OptionValue,
+} from './config-options.js';
 export * as init from './init.js';
 export {
   ELU,
@@ -55,6 +64,13 @@ export {
   type RNNCellOptions,
   type RnnNonlinearity,
 } from './layers/recurrent-cells.js';
+export {
+  RecurrentBlock,
+  type RecurrentOutput,
+  SelfAttention,
+  SequencePool,
+  type SequencePoolMode,
+} from './layers/sequence.js';
 export { Sequential } from './layers/sequential.js';
 export { Dropout2d, Upsample } from './layers/spatial.js';
 export {
@@ -82,5 +98,22 @@ export {
 export { type LoadStateDictOptions, type LoadStateDictResult, Module } from './module.js';
 export * as parallel from './parallel.js';
 export { Buffer, type BufferOptions, Parameter } from './parameter.js';
+export {
+  type BuildSequentialOptions,
+  buildSequential,
+  checkLayerConfig,
+  describeLayers,
+  type FromConfigOptions,
+  layerFromConfig,
+  layerToConfig,
+  layerTypes,
+  registerLayer,
+} from './registry.js';
+export {
+  defineLayer,
+  type LayerConfig,
+  type LayerEntry,
+  type LayerSpec,
+} from './registry-define.js';
 export type { ModelSummary, SummaryOptions, SummaryRow } from './summary.js';
 export * as utils from './utils.js';

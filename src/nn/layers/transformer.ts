@@ -105,6 +105,11 @@ export class TransformerEncoderLayer extends Module<
     this.setKeyName('selfAttn', 'self_attn');
   }
 
+  /** The feed-forward activation given at construction ('relu', 'gelu' or a function). */
+  get activation(): NonNullable<TransformerEncoderLayerOptions['activation']> {
+    return this.#options.activation ?? 'relu';
+  }
+
   /**
    * A deep copy: a new layer of the same configuration holding copies of this layer's values
    * (independent storage), in the same training mode.
