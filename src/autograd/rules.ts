@@ -182,6 +182,7 @@ export const RULES: Record<string, Rule> = {
 
   // Reductions: g (and a saved output) are brought back to the keepDim shape to broadcast
   sum: (g, n) => [keepDims(g, n).expand(n.inputShapes[0]!)],
+  amin: (g, n) => RULES.amax!(g, n),
   amax: (g, n) => {
     const x = saved(n, 0);
     const mask = cast(x.eq(keepDims(saved(n, 1), n)), g.dtype);

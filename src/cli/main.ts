@@ -4,6 +4,7 @@ import '../index.js';
 import { getBackend, setBackend } from '../backend/registry.js';
 import { KilnError } from '../tensor/errors.js';
 import { UI_HELP, uiCommand } from './commands/ui.js';
+import { exportCommand } from './commands/export.js';
 import { loadConfig, type TrainConfig, validateConfig } from './config.js';
 import { evalCommand, predictCommand } from './inference.js';
 import { summaryCommand } from './summary.js';
@@ -18,6 +19,7 @@ Usage:
   kiln predict <run-dir|checkpoint> <input>  predictions for a CSV or IDX file, as CSV
   kiln summary <config>                      the model's layers, output shapes and parameters
   kiln ui [--port 8080] [--store S]          the tracking dashboard in a browser
+  kiln export <run-dir|checkpoint> [--format onnx|safetensors] [-o FILE]   the model as ONNX or safetensors
 
 Common options:
   --backend js|native   kernels to run on (default: native when built, else js)
@@ -47,6 +49,11 @@ column) or an IDX image file (with --labels). Prints loss, metrics and the confu
 
 Writes one CSV row per sample: the predicted class and class probabilities, or the predicted
 value for regression. Input is preprocessed with the statistics saved at training time.`,
+  export: `kiln export <run-dir|checkpoint> [--format onnx|safetensors] [-o FILE] [--opset N]
+
+Writes the trained model as ONNX (default; <run>/model.onnx, input 'input' [batch, ...sample],
+output 'output', dynamic batch axis, opset 17) or its weights as safetensors
+(<run>/export.safetensors). Inputs are preprocessed features, as in training.`,
   summary: `kiln summary <config.yaml|json>
 
 Prints the model a config builds: each layer, its output shape and parameter count, and totals.`,
@@ -62,7 +69,9 @@ const OPTIONS = {
   'batch-size': { type: 'string' },
   lr: { type: 'string' },
   seed: { type: 'string' },
-  out: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  opset: { type: 'string' },
   name: { type: 'string' },
   limit: { type: 'string' },
   data: { type: 'string' },
@@ -122,7 +131,7 @@ export async function main(
     }
     if (!(command in HELP) || command === 'main') {
       throw new UsageError(
-        `unknown command '${command}'; expected train, eval, predict or summary (see kiln --help)`,
+        `unknown command '${command}'; expected train, eval, predict, summary or export (see kiln --help)`,
       );
     }
     if (values.help) {
@@ -168,6 +177,15 @@ export async function main(
         need(2, 'the run folder and the input file');
         await predictCommand(rest[0]!, rest[1]!, {
           ...(values.out ? { out: values.out } : {}),
+          log,
+        });
+        return 0;
+      case 'export':
+        need(1, 'the run folder or checkpoint');
+        await exportCommand(rest[0]!, {
+          ...(values.format ? { format: values.format } : {}),
+          ...(values.out ? { out: values.out } : {}),
+          ...(values.opset ? { opset: intOption(values.opset, 'opset') } : {}),
           log,
         });
         return 0;

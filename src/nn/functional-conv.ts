@@ -4,6 +4,7 @@
  * and the gradients come from the rules of those primitives.
  */
 import { requireFloat } from '../ops/core.js';
+import { composite } from '../ops/trace.js';
 import { col2im, im2col, type Window2d } from '../ops/window.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -128,29 +129,32 @@ function convolution(
     out,
     `kernel ${fmtList(kernel)} with padding ${fmtList(padL)}, dilation ${fmtList(dilation)}`,
   );
-  // Lift 1-D to 2-D (H = 1) so one pair of kernels serves both.
-  const lift = (v: number[], one: number): [number, number] =>
-    spatial === 2 ? [v[0]!, v[1]!] : [one, v[0]!];
-  const x4 = spatial === 2 ? x : x.unsqueeze(2);
-  const w4 = spatial === 2 ? weight : weight.unsqueeze(2);
-  const window: Window2d = {
-    kernel: lift(kernel, 1),
-    stride: lift(stride, 1),
-    padding: lift(padL, 0),
-    dilation: lift(dilation, 1),
-  };
-  const [oh, ow] = lift(out, 1);
-  const n = x.shape[0]!;
-  const cols = im2col(x4, window, [oh, ow]); // [C, kh, kw, N, oh, ow]
-  const k = inPerGroup * window.kernel[0] * window.kernel[1];
-  // One batched matmul over the groups: [G, Og, K] @ [G, K, N*oh*ow] -> [G, Og, N*oh*ow].
-  const prod = w4
-    .reshape([groups, outC / groups, k])
-    .matmul(cols.reshape([groups, k, n * oh * ow]))
-    .reshape([outC, n, oh, ow])
-    .permute([1, 0, 2, 3]);
-  let y = bias ? prod.add(bias.reshape([1, outC, 1, 1])) : prod.contiguous();
-  if (spatial === 1) y = y.squeeze(2);
+  const attrs = { stride, padL, padR, dilation, groups };
+  const y = composite('conv', [x, weight, bias ?? null], attrs, () => {
+    // Lift 1-D to 2-D (H = 1) so one pair of kernels serves both.
+    const lift = (v: number[], one: number): [number, number] =>
+      spatial === 2 ? [v[0]!, v[1]!] : [one, v[0]!];
+    const x4 = spatial === 2 ? x : x.unsqueeze(2);
+    const w4 = spatial === 2 ? weight : weight.unsqueeze(2);
+    const window: Window2d = {
+      kernel: lift(kernel, 1),
+      stride: lift(stride, 1),
+      padding: lift(padL, 0),
+      dilation: lift(dilation, 1),
+    };
+    const [oh, ow] = lift(out, 1);
+    const n = x.shape[0]!;
+    const cols = im2col(x4, window, [oh, ow]); // [C, kh, kw, N, oh, ow]
+    const k = inPerGroup * window.kernel[0] * window.kernel[1];
+    // One batched matmul over the groups: [G, Og, K] @ [G, K, N*oh*ow] -> [G, Og, N*oh*ow].
+    const prod = w4
+      .reshape([groups, outC / groups, k])
+      .matmul(cols.reshape([groups, k, n * oh * ow]))
+      .reshape([outC, n, oh, ow])
+      .permute([1, 0, 2, 3]);
+    const y = bias ? prod.add(bias.reshape([1, outC, 1, 1])) : prod.contiguous();
+    return spatial === 1 ? y.squeeze(2) : y;
+  });
   return added ? y.squeeze(0) : y;
 }
 
@@ -248,20 +252,24 @@ export function convTranspose2d(
     out,
     `kernel ${fmtList(kernel)} with padding ${fmtList(padding)}, stride ${fmtList(stride)}`,
   );
-  const inPerGroup = inC / groups;
-  const k = outPerGroup * kh * kw;
-  // cols[G, Cout_g*kh*kw, N*H*W] = W^T @ x, then col2im scatters each column into the output:
-  // exactly the input gradient of the convolution with this window.
-  const xr = x.permute([1, 0, 2, 3]).reshape([groups, inPerGroup, n * h * w]);
-  const wr = weight.reshape([groups, inPerGroup, k]).transpose(1, 2);
-  const cols = wr.matmul(xr).reshape([outC, kh, kw, n, h, w]);
-  const window: Window2d = {
-    kernel: [kh, kw],
-    stride: [stride[0]!, stride[1]!],
-    padding: [padding[0]!, padding[1]!],
-    dilation: [dilation[0]!, dilation[1]!],
-  };
-  let y = col2im(cols, window, [out[0]!, out[1]!]);
-  if (bias) y = y.add(bias.reshape([1, outC, 1, 1]));
+  const attrs = { stride, padding, dilation, outputPadding: outPad, groups };
+  const y = composite('convTranspose', [x, weight, bias ?? null], attrs, () => {
+    const inPerGroup = inC / groups;
+    const k = outPerGroup * kh * kw;
+    // cols[G, Cout_g*kh*kw, N*H*W] = W^T @ x, then col2im scatters each column into the output:
+    // exactly the input gradient of the convolution with this window.
+    const xr = x.permute([1, 0, 2, 3]).reshape([groups, inPerGroup, n * h * w]);
+    const wr = weight.reshape([groups, inPerGroup, k]).transpose(1, 2);
+    const cols = wr.matmul(xr).reshape([outC, kh, kw, n, h, w]);
+    const window: Window2d = {
+      kernel: [kh, kw],
+      stride: [stride[0]!, stride[1]!],
+      padding: [padding[0]!, padding[1]!],
+      dilation: [dilation[0]!, dilation[1]!],
+    };
+    let y = col2im(cols, window, [out[0]!, out[1]!]);
+    if (bias) y = y.add(bias.reshape([1, outC, 1, 1]));
+    return y;
+  });
   return added ? y.squeeze(0) : y;
 }

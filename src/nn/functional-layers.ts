@@ -2,6 +2,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { rand } from '../ops/creation.js';
 import { where } from '../ops/elementwise.js';
 import { linearOp } from '../ops/linalg.js';
+import { composite } from '../ops/trace.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -101,6 +102,8 @@ export function batchNorm(
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
   const useBatch = training || !runningMean || !runningVar;
+  const normalize = (x: Tensor, m: Tensor, v: Tensor) =>
+    normalizeWith(x, m, v, eps, weight ?? null, bias ?? null, bshape);
   let mean: Tensor;
   let variance: Tensor;
   if (useBatch) {
@@ -120,9 +123,24 @@ export function batchNorm(
       });
     }
   } else {
-    mean = runningMean.reshape(bshape);
-    variance = runningVar.reshape(bshape);
+    const inputs = [x, runningMean, runningVar, weight ?? null, bias ?? null];
+    return composite('batchNorm', inputs, { eps }, () =>
+      normalize(x, runningMean.reshape(bshape), runningVar.reshape(bshape)),
+    );
   }
+  return normalize(x, mean, variance);
+}
+
+/** (x - mean) / sqrt(var + eps), then the affine map: the shared tail of `batchNorm`. */
+function normalizeWith(
+  x: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  eps: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  bshape: readonly number[],
+): Tensor {
   let y = x.sub(mean).mul(variance.add(eps).rsqrt());
   if (weight) y = y.mul(weight.reshape(bshape));
   if (bias) y = y.add(bias.reshape(bshape));
@@ -164,12 +182,19 @@ export function layerNorm(
     }
   }
   const dims = ns.map((_, i) => x.ndim - ns.length + i);
-  const mean = x.mean(dims, true);
-  const variance = x.var(dims, { correction: 0, keepDim: true });
-  let y = x.sub(mean).mul(variance.add(eps).rsqrt());
-  if (weight) y = y.mul(weight);
-  if (bias) y = y.add(bias);
-  return y;
+  return composite(
+    'layerNorm',
+    [x, weight ?? null, bias ?? null],
+    { axis: -ns.length, eps },
+    () => {
+      const mean = x.mean(dims, true);
+      const variance = x.var(dims, { correction: 0, keepDim: true });
+      let y = x.sub(mean).mul(variance.add(eps).rsqrt());
+      if (weight) y = y.mul(weight);
+      if (bias) y = y.add(bias);
+      return y;
+    },
+  );
 }
 
 /** Options of `embedding`. */
@@ -193,6 +218,10 @@ export function embedding(idx: Tensor, weight: Tensor, options: EmbeddingOptions
     throw new DTypeError(`embedding: indices must be an int32 tensor, got ${idx.dtype}`);
   if (weight.ndim !== 2)
     throw new ShapeError(`embedding: weight must be 2-D, got ${fmtShape(weight.shape)}`);
+  return composite('embedding', [idx, weight], {}, () => lookup(idx, weight, options));
+}
+
+function lookup(idx: Tensor, weight: Tensor, options: EmbeddingOptions): Tensor {
   const num = weight.shape[0]!;
   const flat = idx.reshape([idx.numel()]);
   const data = flat.dataSync();

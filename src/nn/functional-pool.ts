@@ -7,6 +7,7 @@
 
 import { requireFloat } from '../ops/core.js';
 import { tensor } from '../ops/creation.js';
+import { composite } from '../ops/trace.js';
 import { im2col, maxPool, type Window2d } from '../ops/window.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -128,7 +129,9 @@ function maxPoolNd(
       }
     }
   });
-  const [y] = maxPool(st.x4, st.window, st.out);
+  const { kernel, stride, padding: padL, dilation: dil } = st.window;
+  const attrs = { kernel, stride, padding: padL, dilation: dil };
+  const y = composite('maxPool', [st.x4], attrs, () => maxPool(st.x4, st.window, st.out)[0]);
   return finish(y, spatial, st.added);
 }
 
@@ -191,9 +194,13 @@ function avgPoolNd(
   const div = new Float64Array(oh * ow);
   for (let i = 0; i < oh; i++)
     for (let j = 0; j < ow; j++) div[i * ow + j] = override ?? dh[i]! * dw[j]!;
-  // Sum of the taps of each window (padding reads 0), then PyTorch's divisor per position.
-  const sums = im2col(st.x4, st.window, st.out).sum([1, 2]).permute([1, 0, 2, 3]);
-  const y = sums.div(tensor(div, { shape: [oh, ow], dtype: x.dtype }));
+  const { kernel, stride, padding: padL } = st.window;
+  const attrs = { kernel, stride, padL, out: st.out, divisor: Array.from(div) };
+  const y = composite('avgPool', [st.x4], attrs, () => {
+    // Sum of the taps of each window (padding reads 0), then PyTorch's divisor per position.
+    const sums = im2col(st.x4, st.window, st.out).sum([1, 2]).permute([1, 0, 2, 3]);
+    return sums.div(tensor(div, { shape: [oh, ow], dtype: x.dtype }));
+  });
   return finish(y, spatial, st.added);
 }
 

@@ -5,6 +5,7 @@ import { allocStorage, category, type DType, isFloat, promoteTypes } from '../te
 import { DTypeError, ValueError } from '../tensor/errors.js';
 import { contiguousStrides, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { tracer } from './trace.js';
 
 /** A tensor operand, or a plain number that is broadcast like a 0-d tensor. */
 export type Operand = Tensor | number;
@@ -95,6 +96,7 @@ export function record(
   saved: Tensor[] = [],
   attrs: OpAttrs = {},
 ): Tensor {
+  if (tracer !== null) tracer.primitive(op, out, inputs, attrs);
   if (!isGradEnabled()) return out;
   let any = false;
   for (const t of inputs) if (t.requiresGrad) any = true;

@@ -13,6 +13,7 @@ import {
   scalar,
   toTensors,
 } from './core.js';
+import { traced } from './trace.js';
 
 /** Unary ops that compute in floating point: integer inputs give float32 results. */
 const FLOAT_UNARY = new Set<UnaryOp>([
@@ -42,7 +43,7 @@ export function cast(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
   const out = empty(t.shape, dtype);
   backend().copy(t, out);
-  if (!isFloat(dtype)) return out;
+  if (!isFloat(dtype)) return traced('cast', out, [t]);
   return record('cast', out, [t]);
 }
 
@@ -57,7 +58,7 @@ export function unary(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, outDtype?: DType):
   const input = BOOL_UNARY.has(op) || x.dtype === dtype ? x : cast(x, dtype);
   const out = empty(x.shape, dtype);
   backend().unary(op, input, out, p0, p1);
-  if (FLAT_UNARY.has(op)) return out;
+  if (FLAT_UNARY.has(op)) return traced(op, out, [input], { param0: p0, param1: p1 });
   return record(op, out, [input], [input, out], { param0: p0, param1: p1 });
 }
 
@@ -91,7 +92,7 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   const cb = isComparison || tb.dtype === compute ? tb : cast(tb, compute);
   const out = empty(shape, isComparison ? 'bool' : compute);
   backend().binary(op, broadcastView(ca, shape), broadcastView(cb, shape), out);
-  if (isComparison) return out;
+  if (isComparison) return traced(op, out, [ca, cb]);
   const saved =
     op === 'add' || op === 'sub' ? [] : op === 'div' || op === 'pow' ? [ca, cb, out] : [ca, cb];
   return record(op, out, [ca, cb], saved);

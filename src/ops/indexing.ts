@@ -264,5 +264,5 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
     offset,
     dtype: src.dtype,
   });
-  return record('pad', out, [src], [], { pads: before.map((b) => Math.max(b, 0)) });
+  return record('pad', out, [src], [], { pads: before.map((b) => Math.max(b, 0)), param0: value });
 }

@@ -6,6 +6,7 @@ import { normalizeDim, normalizeDims, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { empty, record, requireFloat, scalar } from './core.js';
 import { binary, cast, unary, where } from './elementwise.js';
+import { composite, traced } from './trace.js';
 import { reshape } from './views.js';
 
 /** Dims to reduce: `undefined`/`null` for all, a number, or a list (negative dims allowed). */
@@ -47,13 +48,16 @@ export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   const dims = normalizeDims(dim, x.ndim, 'mean');
   const count = dims.reduce((acc, d) => acc * x.shape[d]!, 1);
   const xf = isFloat(x.dtype) ? x : cast(x, 'float32');
-  return binary('div', sum(xf, dims, keepDim), count);
+  // One node under a trace, so an exported mean divides by the runtime count (dynamic axes).
+  return composite('mean', [xf], { dims, keepDim }, () =>
+    binary('div', sum(xf, dims, keepDim), count),
+  );
 }
 
 function extreme(op: 'max' | 'min', x: Tensor, dim: Dims, keepDim: boolean, name: string): Tensor {
   const dims = normalizeDims(dim, x.ndim, name);
   const out = reduceRaw(op, x, dims, keepDim, name);
-  return record('amax', out, [x], [x, out], { dims });
+  return record(name, out, [x], [x, out], { dims });
 }
 
 /**
@@ -80,6 +84,7 @@ function argExtreme(
     const flat = reshape(x, [x.numel()]);
     const out = empty([1], 'int32');
     backend().argReduce(op, flat, 0, out);
+    traced(op, out, [flat], { dim: 0 });
     return reshape(out, keepDim ? x.shape.map(() => 1) : []);
   }
   const d = normalizeDim(dim, x.ndim, op);
@@ -88,6 +93,7 @@ function argExtreme(
     throw new ShapeError(`${op}: cannot reduce over a zero-size dim of ${fmtShape(x.shape)}`);
   const out = empty(keptShape(x.shape, [d]), 'int32');
   backend().argReduce(op, x, d, out);
+  traced(op, out, [x], { dim: d });
   return keepDim ? out : reshape(out, dropDims(x.shape, [d]));
 }
 

@@ -8,6 +8,7 @@ import * as idx from '../ops/indexing.js';
 import * as inplace from '../ops/inplace.js';
 import * as la from '../ops/linalg.js';
 import * as red from '../ops/reduce.js';
+import { traced } from '../ops/trace.js';
 import * as vw from '../ops/views.js';
 import { type DType, isFloat, type TypedArray } from './dtype.js';
 import { DTypeError, fmtShape, ValueError } from './errors.js';
@@ -146,7 +147,8 @@ export class Tensor {
 
   /** A tensor sharing this storage, cut out of the graph. */
   detach(): Tensor {
-    return new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);
+    const out = new Tensor(this.storage, this.shape, this.strides, this.offset, this.dtype);
+    return traced('detach', out, [this]);
   }
 
   /** Whether the view is laid out row-major without gaps. */

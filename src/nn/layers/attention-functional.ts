@@ -1,4 +1,4 @@
-import { arange, zeros } from '../../ops/creation.js';
+import { arange, full, zeros } from '../../ops/creation.js';
 import { where } from '../../ops/elementwise.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../../tensor/errors.js';
 import type { Generator } from '../../tensor/random.js';
@@ -29,7 +29,10 @@ export interface ScaledDotProductAttentionOptions {
  * @internal
  */
 export function additiveMask(mask: Tensor, dtype: Tensor['dtype'], what: string): Tensor {
-  if (mask.dtype === 'bool') return zeros(mask.shape, { dtype }).maskedFill(mask, -Infinity);
+  // A select between two scalars (not a zeros tensor of the mask's size), so a traced export
+  // keeps the mask's batch size dynamic.
+  if (mask.dtype === 'bool')
+    return where(mask, full([], -Infinity, { dtype }), zeros([], { dtype }));
   if (mask.dtype !== 'float32' && mask.dtype !== 'float64')
     throw new DTypeError(`${what}: only bool and float masks are supported, got ${mask.dtype}`);
   // Cast so that a float64 mask does not promote a float32 model's scores.

@@ -1,6 +1,7 @@
 import { empty } from '../../ops/core.js';
 import { zeros } from '../../ops/creation.js';
 import { cat, stack } from '../../ops/indexing.js';
+import { composite } from '../../ops/trace.js';
 import type { DType } from '../../tensor/dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../../tensor/errors.js';
 import type { Generator } from '../../tensor/random.js';
@@ -132,6 +133,24 @@ abstract class RNNBase<I extends unknown[], O> extends Module<I, O> {
    * of [L*D, B, H] (or unbatched [L*D, H]); returns the output and the final states.
    */
   protected run(x: Tensor, initial: (Tensor | undefined)[], names: string[]): [Tensor, Tensor[]] {
+    const inputs = [x, ...initial.map((s) => s ?? null), ...this.allWeights.flat()];
+    const attrs = {
+      mode: this.mode,
+      numLayers: this.numLayers,
+      hiddenSize: this.hiddenSize,
+      bidirectional: this.bidirectional,
+      batchFirst: this.batchFirst,
+      bias: this.bias,
+      nonlinearity: this.nonlinearityOf,
+    };
+    return composite('rnn', inputs, attrs, () => this.runSteps(x, initial, names));
+  }
+
+  private runSteps(
+    x: Tensor,
+    initial: (Tensor | undefined)[],
+    names: string[],
+  ): [Tensor, Tensor[]] {
     const name = this.constructor.name;
     if (x.ndim !== 2 && x.ndim !== 3)
       throw new ShapeError(`${name}: expected input to be 2-D or 3-D, got ${fmtShape(x.shape)}`);

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { save } from '../../io/files.js';
+import { exportModel } from '../../onnx/export.js';
+import { zeros } from '../../ops/creation.js';
+import { ConfigError } from '../../tensor/errors.js';
+import { loadRun } from '../inference.js';
+
+/** Options of `kiln export`. */
+export interface ExportCommandOptions {
+  /** 'onnx' (default) or 'safetensors'. */
+  format?: string;
+  /** Output file (default `<run>/model.onnx` or `<run>/export.safetensors`). */
+  out?: string;
+  /** ONNX opset (default 17). */
+  opset?: number;
+  log?: (s: string) => void;
+}
+
+/**
+ * `kiln export <run> --format onnx|safetensors [-o FILE]`: rebuilds a run's model from its
+ * folder (final weights, or a checkpoint folder's) and writes it as ONNX, with a dynamic batch
+ * axis (input `input` [batch, ...sample shape], output `output`), or its state dict as
+ * safetensors. Inputs are the preprocessed features (the fitted preprocessing stays in
+ * model.json). Returns the written path.
+ *
+ * @example
+ * ```ts
+ * await exportCommand('runs/mnist-mlp', { format: 'onnx', out: 'mlp.onnx' });
+ * ```
+ */
+export async function exportCommand(path: string, options: ExportCommandOptions = {}): Promise<string> {
+  const format = options.format ?? 'onnx';
+  if (format !== 'onnx' && format !== 'safetensors')
+    throw new ConfigError(`export: --format must be 'onnx' or 'safetensors', got '${format}'`);
+  const run = await loadRun(path);
+  const log = options.log ?? console.log;
+  if (format === 'safetensors') {
+    const out = options.out ?? join(run.runDir, 'export.safetensors');
+    await save(out, run.model.stateDict(), { format: 'pt' });
+    log(`wrote ${out} (${Object.keys(run.model.stateDict()).length} tensors)`);
+    return out;
+  }
+  const out = options.out ?? join(run.runDir, 'model.onnx');
+  // An Embedding first takes int32 token ids; everything else takes float32 features.
+  const dtype = run.record.layers[0]?.type === 'Embedding' ? 'int32' : 'float32';
+  const example = zeros([1, ...run.record.sampleShape], { dtype });
+  await exportModel(run.model, [example], out, {
+    ...(options.opset !== undefined ? { opsetVersion: options.opset } : {}),
+    dynamicAxes: { input: { 0: 'batch' }, output: { 0: 'batch' } },
+  });
+  log(`wrote ${out} (ONNX opset ${options.opset ?? 17}, input [batch, ${run.record.sampleShape.join(', ')}])`);
+  return out;
+}
