@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import '../index.js';
 import { getBackend, setBackend } from '../backend/registry.js';
 import { KilnError } from '../tensor/errors.js';
-import { UI_HELP, uiCommand } from './commands/ui.js';
 import { exportCommand } from './commands/export.js';
+import { UI_HELP, uiCommand } from './commands/ui.js';
 import { loadConfig, type TrainConfig, validateConfig } from './config.js';
 import { evalCommand, predictCommand } from './inference.js';
 import { summaryCommand } from './summary.js';
@@ -131,7 +131,7 @@ export async function main(
     }
     if (!(command in HELP) || command === 'main') {
       throw new UsageError(
-        `unknown command '${command}'; expected train, eval, predict, summary or export (see kiln --help)`,
+        `unknown command '${command}'; expected train, eval, predict, summary, ui or export (see kiln --help)`,
       );
     }
     if (values.help) {

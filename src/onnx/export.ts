@@ -171,7 +171,8 @@ export function toBytes(
   const initializers = inits.map((t) => {
     // Small tensors (shapes, axes) stay inline, as onnx's own writer does, so shape inference
     // can read them without the data file.
-    if (!external || t.bytes.length < EXTERNAL_MIN) return tensorProto(t.name, t.dims, t.dataType, t.bytes);
+    if (!external || t.bytes.length < EXTERNAL_MIN)
+      return tensorProto(t.name, t.dims, t.dataType, t.bytes);
     const loc: ExternalLocation = { location: dataFile, offset, length: t.bytes.length };
     externalData.push(t.bytes);
     offset += t.bytes.length;

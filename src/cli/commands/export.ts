@@ -28,7 +28,10 @@ export interface ExportCommandOptions {
  * await exportCommand('runs/mnist-mlp', { format: 'onnx', out: 'mlp.onnx' });
  * ```
  */
-export async function exportCommand(path: string, options: ExportCommandOptions = {}): Promise<string> {
+export async function exportCommand(
+  path: string,
+  options: ExportCommandOptions = {},
+): Promise<string> {
   const format = options.format ?? 'onnx';
   if (format !== 'onnx' && format !== 'safetensors')
     throw new ConfigError(`export: --format must be 'onnx' or 'safetensors', got '${format}'`);
@@ -48,6 +51,8 @@ export async function exportCommand(path: string, options: ExportCommandOptions 
     ...(options.opset !== undefined ? { opsetVersion: options.opset } : {}),
     dynamicAxes: { input: { 0: 'batch' }, output: { 0: 'batch' } },
   });
-  log(`wrote ${out} (ONNX opset ${options.opset ?? 17}, input [batch, ${run.record.sampleShape.join(', ')}])`);
+  log(
+    `wrote ${out} (ONNX opset ${options.opset ?? 17}, input [batch, ${run.record.sampleShape.join(', ')}])`,
+  );
   return out;
 }
