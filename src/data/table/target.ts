@@ -30,7 +30,7 @@ function compareLevels(a: string, b: string, numeric: boolean): number {
 /**
  * Decides the task and the classes from the target column (every row): text or yes/no:
  * classification; numbers: classification when they are integers with at most
- * {@link MAX_INTEGER_CLASSES} distinct values (and at most a fifth of the rows), regression
+ * {@link MAX_INTEGER_CLASSES} distinct values (and at most half as many as rows), regression
  * otherwise. `task` overrides the guess. A missing target cell is a `DataError` naming it.
  *
  * @example
@@ -66,8 +66,7 @@ export function fitTarget(
   let task = options.task;
   if (!task) {
     const integers = [...distinct.keys()].every((v) => Number.isInteger(Number(v)));
-    const few =
-      distinct.size <= MAX_INTEGER_CLASSES && distinct.size <= Math.max(2, table.rows.length / 5);
+    const few = distinct.size <= MAX_INTEGER_CLASSES && distinct.size * 2 <= table.rows.length;
     task = !numeric || (integers && few) ? 'classification' : 'regression';
   }
   if (task === 'regression') {
