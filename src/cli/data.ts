@@ -9,6 +9,7 @@ import { tensor } from '../ops/creation.js';
 import { ConfigError, DataError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TrainConfig } from './config.js';
+import { type ForecastEval, type ForecastSpec, prepareForecast } from './forecast-data.js';
 import { isTableConfig, prepareTable } from './table-data.js';
 
 /** Features and targets of one split. */
@@ -31,6 +32,8 @@ export interface PreparedData {
   task?: 'classification' | 'regression';
   /** Which data rows of the file went to each split (0-based), for run folders and baselines. */
   rows?: SplitRows;
+  /** Forecasting: what scoring the held-out tail in the series' units needs. */
+  forecast?: ForecastEval;
 }
 
 /** The rows of a table file in each split, saved as a run's split.json. */
@@ -47,6 +50,8 @@ export interface Preprocessing {
   target: ReturnType<Standardize['toJSON']> | null;
   /** Tables read by column name: kinds, imputation, encoding, standardization, classes. */
   table?: TableSpec | null;
+  /** Forecasting: the series column, window, horizon, season and date features. */
+  forecast?: ForecastSpec | null;
 }
 
 function need(value: string | undefined, field: string, format: string): string {
@@ -176,6 +181,7 @@ export async function prepareData(
   config: TrainConfig,
   classification: boolean,
 ): Promise<PreparedData> {
+  if (config.task === 'forecast') return prepareForecast(config);
   if (isTableConfig(config)) {
     const data = await prepareTable(config, classification);
     const target = targetScaler(config, data.task === 'classification', data.train);

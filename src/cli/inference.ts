@@ -15,6 +15,7 @@ import { Trainer } from '../train/trainer.js';
 import { buildLoss, buildModel } from './build.js';
 import { type TrainConfig, validateConfig } from './config.js';
 import { checkLabels, prepareData, type Split } from './data.js';
+import { evalForecast, predictForecast } from './forecast-commands.js';
 import { noLabels, readInputs } from './inputs.js';
 import { buildMetrics } from './metrics.js';
 import { RUN_FILES } from './run-dir.js';
@@ -74,6 +75,10 @@ export async function evalCommand(
   options: { data?: string; labels?: string; log: (s: string) => void },
 ): Promise<Record<string, number>> {
   const run = await loadRun(path);
+  const forecast = run.record.preprocessing.forecast;
+  if (forecast) {
+    return evalForecast(run, forecast, options.data ?? null, options.log);
+  }
   const weight = run.record.lossWeight ? { weight: tensor(run.record.lossWeight) } : {};
   const { loss, classification } = buildLoss(run.record.loss, weight);
   let split: Split;
@@ -138,6 +143,8 @@ export async function predictCommand(
   options: { out?: string; log: (s: string) => void },
 ): Promise<string> {
   const run = await loadRun(path);
+  const forecast = run.record.preprocessing.forecast;
+  if (forecast) return predictForecast(run, forecast, input, options);
   const { x } = await readInputs(run, input);
   const trainer = new Trainer({ model: run.model, optimizer: dummyOptimizer(), loss: () => x });
   const output = await trainer.predict(x);

@@ -31,6 +31,7 @@ import {
 } from './build.js';
 import type { TrainConfig } from './config.js';
 import { checkLabels, type PreparedData, prepareData, type Split } from './data.js';
+import { forecastScores } from './forecast-data.js';
 import { buildMetrics } from './metrics.js';
 import { writeReport } from './report.js';
 import { chooseRunDir, RUN_FILES } from './run-dir.js';
@@ -239,6 +240,11 @@ export async function trainCommand(
   let test: Record<string, number> | null = null;
   if (data.test) {
     test = await trainer.evaluate(loader(data.test, evalBatch, false, 0));
+    if (data.forecast) {
+      // Scored in the series' own units, next to the seasonal-naive baseline.
+      const outputs = (await trainer.predict(data.test.x)).dataSync();
+      test = { ...test, ...forecastScores(outputs, data.forecast) };
+    }
     log(
       `test: ${Object.entries(test)
         .map(([k, v]) => `${k} ${v.toFixed(4)}`)
@@ -288,7 +294,12 @@ export function modelOutputs(
 
 /** The config's metrics, or for tables that list none, the ones suited to the task. */
 function runMetrics(config: TrainConfig, data: PreparedData, numOutputs: number): string[] {
-  if (config.metrics.length > 0 || !data.task) return config.metrics;
+  if (data.forecast && config.metrics.length > 0) {
+    throw new ConfigError(
+      'metrics: forecasting scores the test tail in the series units (rmse, mae, and the seasonal-naive baseline); remove metrics',
+    );
+  }
+  if (config.metrics.length > 0 || !data.task || data.forecast) return config.metrics;
   return defaultTableMetrics(data.task, numOutputs === 1 ? 2 : numOutputs);
 }
 

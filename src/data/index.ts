@@ -57,8 +57,16 @@ export type {
   TableSpec,
   TableTask,
   TargetSpec,
+  WindowOptions,
+  Windows,
 } from './table/index.js';
-export { parseTable, readTable, TablePreprocessor } from './table/index.js';
+export {
+  parseTable,
+  readTable,
+  seasonalNaive,
+  slidingWindows,
+  TablePreprocessor,
+} from './table/index.js';
 export type { Transform } from './transforms.js';
 export {
   Compose,

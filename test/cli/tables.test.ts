@@ -36,7 +36,7 @@ async function train(
 ): Promise<{ runDir: string; test: Record<string, number> }> {
   const r = await runMain(['train', config, '--out', join(tmpRoot, 'runs'), ...extra]);
   assert.equal(r.code, 0, r.err);
-  const runDir = /run saved to (.*)/.exec(r.out)[1]!;
+  const runDir = /run saved to (.*)/.exec(r.out)?.[1] ?? '';
   return { runDir, test: scores(r.out, 'test:') };
 }
 

@@ -18,3 +18,5 @@ export type { RawTable, ReadTableOptions } from './read.js';
 export { parseTable, readTable } from './read.js';
 export type { TableTask, TargetSpec } from './target.js';
 export type { ColumnKind } from './types.js';
+export type { WindowOptions, Windows } from './windows.js';
+export { seasonalNaive, slidingWindows } from './windows.js';
