@@ -4,6 +4,7 @@ import '../index.js';
 import { getBackend, setBackend } from '../backend/registry.js';
 import { KilnError } from '../tensor/errors.js';
 import { exportCommand } from './commands/export.js';
+import { RUNS_HELP, runsCommand } from './commands/runs.js';
 import { UI_HELP, uiCommand } from './commands/ui.js';
 import { loadConfig, type TrainConfig, validateConfig } from './config.js';
 import { evalCommand, predictCommand } from './inference.js';
@@ -18,6 +19,7 @@ Usage:
   kiln eval <run-dir|checkpoint> [--data F]  loss, metrics and confusion matrix
   kiln predict <run-dir|checkpoint> <input>  predictions for a CSV or IDX file, as CSV
   kiln summary <config>                      the model's layers, output shapes and parameters
+  kiln runs [list|show|compare|delete|export] tracked runs: filter, compare, export
   kiln ui [--port 8080] [--store S]          the tracking dashboard in a browser
   kiln export <run-dir|checkpoint> [--format onnx|safetensors] [-o FILE]   the model as ONNX or safetensors
 
@@ -40,7 +42,10 @@ Options:
   --seed N            override seed
   --out DIR           override output.dir
   --name NAME         override name
-  --limit N           use only the first N training samples (quick trials)`,
+  --limit N           use only the first N training samples (quick trials)
+  --store S           tracking store: SQLite file or postgresql:// URL (default: KILN_STORE,
+                      else <output.dir>/kiln.db; KILN_TRACK=0 turns tracking off)
+  --log-every N       also track the running batch loss and metrics every N batches`,
   eval: `kiln eval <run-dir|checkpoint> [--data FILE [--labels FILE]]
 
 Evaluates a trained model on its config's test split, or on a CSV file (with the label
@@ -58,6 +63,7 @@ output 'output', dynamic batch axis, opset 17) or its weights as safetensors
 
 Prints the model a config builds: each layer, its output shape and parameter count, and totals.`,
   ui: UI_HELP,
+  runs: RUNS_HELP,
 };
 
 const OPTIONS = {
@@ -76,6 +82,8 @@ const OPTIONS = {
   limit: { type: 'string' },
   data: { type: 'string' },
   labels: { type: 'string' },
+  store: { type: 'string' },
+  'log-every': { type: 'string' },
 } as const;
 
 /** A wrong command line: exit code 1 with a message, like other user errors. */
@@ -117,6 +125,7 @@ export async function main(
   try {
     // `kiln ui` has options of its own (--port, --host, --token...), parsed by the command.
     if (argv[0] === 'ui') return await uiCommand(argv.slice(1), log);
+    if (argv[0] === 'runs') return await runsCommand(argv.slice(1), log);
     const { values, positionals } = parseArgs({
       args: [...argv],
       options: OPTIONS,
@@ -147,14 +156,19 @@ export async function main(
       case 'train': {
         need(1, 'the config file');
         const config = applyOverrides(await loadConfig(rest[0]!), values);
-        const result = await trainCommand(config, { resume: values.resume === true, log }).catch(
-          (e: unknown) => {
-            // Errors about a config entry name the file too, as the loader's own errors do.
-            if (e instanceof KilnError && /^(model|optimizer|loss|schedule)\b/.test(e.message))
-              e.message = `${rest[0]}: ${e.message}`;
-            throw e;
-          },
-        );
+        const logEvery = intOption(values['log-every'], 'log-every');
+        const trainOptions = {
+          resume: values.resume === true,
+          log,
+          ...(values.store ? { store: values.store } : {}),
+          ...(logEvery ? { logEvery } : {}),
+        };
+        const result = await trainCommand(config, trainOptions).catch((e: unknown) => {
+          // Errors about a config entry name the file too, as the loader's own errors do.
+          if (e instanceof KilnError && /^(model|optimizer|loss|schedule)\b/.test(e.message))
+            e.message = `${rest[0]}: ${e.message}`;
+          throw e;
+        });
         const epochs = result.secondsPerEpoch;
         if (epochs.length) {
           const mean = epochs.reduce((a, b) => a + b, 0) / epochs.length;

@@ -36,10 +36,15 @@ import { buildMetrics } from './metrics.js';
 import { writeReport } from './report.js';
 import { chooseRunDir, RUN_FILES } from './run-dir.js';
 import { defaultTableMetrics } from './table-data.js';
+import { startTrainTracking } from './train-tracking.js';
 
 /** Options of `kiln train` beyond the config file. */
 export interface TrainCommandOptions {
   resume: boolean;
+  /** Tracking store (SQLite file or postgresql:// URL); default KILN_STORE, else <output.dir>/kiln.db. */
+  store?: string;
+  /** Also track running batch values every this many batches. */
+  logEvery?: number;
   /** Prints progress (default true). */
   log: (line: string) => void;
 }
@@ -211,6 +216,9 @@ export async function trainCommand(
   if (earlyStopping) callbacks.push(earlyStopping);
   if (plateau) callbacks.push(plateau);
   callbacks.push(checkpoint);
+  // Every run is tracked (k.track): params, epoch metrics, artifacts. KILN_TRACK=0 turns it off.
+  const tracking = await startTrainTracking(config, runDir, options);
+  callbacks.push(tracking.callback);
 
   const trainer = new Trainer({
     model,
@@ -227,12 +235,14 @@ export async function trainCommand(
   log(
     `training ${config.name}: ${data.train.x.shape[0]} samples, ${model.numParameters()} parameters, backend ${getBackend()}, run folder ${runDir}`,
   );
-  const history = await trainer.fit(train, {
-    epochs,
-    initialEpoch,
-    initialStep,
-    ...(validation ? { validation } : {}),
-  });
+  const history = await trainer
+    .fit(train, {
+      epochs,
+      initialEpoch,
+      initialStep,
+      ...(validation ? { validation } : {}),
+    })
+    .catch(tracking.fail);
   await save(join(runDir, RUN_FILES.weights), model.stateDict(), {
     format: 'pt',
     producer: 'kiln',
@@ -258,6 +268,7 @@ export async function trainCommand(
     secondsPerEpoch,
     parameters: model.numParameters(),
   });
+  await tracking.finish(test);
   return { runDir, test, secondsPerEpoch };
 }
 

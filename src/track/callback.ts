@@ -9,7 +9,7 @@ export interface TrackingCallbackOptions {
   store?: string | TrackStore;
   params?: Record<string, ParamValue>;
   tags?: Record<string, string>;
-  /** Also log the running batch values (as `batch_<key>`) every this many batches; 0 = epochs only. Default 0. */
+  /** Also log the batch's loss (`batch_loss`), lr and other batch values (`batch_<key>`) every this many batches; 0 = epochs only. Default 0. */
   logEvery?: number;
   /** Log to this already started run instead of starting one (`kiln train` does, to add its files). */
   run?: Run;
@@ -19,7 +19,7 @@ export interface TrackingCallbackOptions {
 
 /**
  * Logs a Trainer's training to the tracking store: the epoch's values (`loss`, metrics,
- * `val_*`, `lr`) at every epoch end, optionally the running batch values every `logEvery`
+ * `val_*`, `lr`) at every epoch end, optionally the batch loss and lr every `logEvery`
  * batches, samples/s and process resources. Steps are the optimizer's global step, so epoch
  * and batch curves share an axis; each point also records its epoch.
  *
@@ -70,7 +70,14 @@ export class TrackingCallback implements Callback {
     this.lastSamples = ctx.samples;
     const every = this.options.logEvery ?? 0;
     if (every > 0 && (ctx.batch + 1) % every === 0) {
-      for (const key in ctx.logs) run.logMetric(`batch_${key}`, ctx.logs[key]!, ctx.step);
+      // The batch's own loss; the running epoch mean (`loss`) is logged at the epoch's end.
+      for (const key in ctx.logs)
+        if (key !== 'loss')
+          run.logMetric(
+            key === 'batchLoss' ? 'batch_loss' : `batch_${key}`,
+            ctx.logs[key]!,
+            ctx.step,
+          );
       const lr = ctx.optimizer.paramGroups[0]?.lr;
       if (typeof lr === 'number') run.logMetric('batch_lr', lr, ctx.step);
     }

@@ -54,6 +54,7 @@ export class Run {
   private readonly timer: NodeJS.Timeout;
   private readonly sampler: SystemSampler | null;
   private ended = false;
+  private highestStep = 0;
   /** Epoch recorded with the next metrics (set by TrackingCallback). */
   epoch: number | null = null;
 
@@ -80,6 +81,11 @@ export class Run {
 
   get name(): string {
     return this.record.name;
+  }
+
+  /** The highest step logged so far (0 before any). */
+  get lastStep(): number {
+    return this.highestStep;
   }
 
   /** The run folder, where artifacts live. */
@@ -110,6 +116,7 @@ export class Run {
     if (!Number.isSafeInteger(s) || s < 0)
       throw new ValueError(`logMetric: step of '${key}' must be a non-negative integer, got ${s}`);
     this.nextStep.set(key, s + 1);
+    if (s > this.highestStep) this.highestStep = s;
     const time = Date.now();
     this.buffer.push({ key, value, step: s, epoch: this.epoch, time });
     if (this.buffer.length >= this.flushEvery || time - this.lastWrite >= this.flushIntervalMs)
