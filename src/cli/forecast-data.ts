@@ -1,4 +1,4 @@
-import type { RawTable } from '../data/table/read.js';
+import { type RawTable, showNames } from '../data/table/read.js';
 import {
   DEFAULT_MISSING,
   inferColumnKinds,
@@ -61,7 +61,7 @@ export function forecastSpec(config: TrainConfig, table: RawTable): ForecastSpec
   }
   if (!table.columns.includes(d.target)) {
     throw new ConfigError(
-      `data.target: ${JSON.stringify(d.target)} is not a column of ${table.name} (columns: ${table.columns.join(', ')})`,
+      `data.target: ${JSON.stringify(d.target)} is not a column of ${table.name} (columns: ${showNames(table.columns)})`,
     );
   }
   if (d.window === undefined)

@@ -4,6 +4,7 @@ import { readCsv } from '../data/csv.js';
 import { loadDiabetes, loadIris } from '../data/datasets.js';
 import { readIdx } from '../data/idx.js';
 import { TablePreprocessor } from '../data/table/preprocessor.js';
+import { showNames } from '../data/table/read.js';
 import { tensor } from '../ops/creation.js';
 import { ConfigError, DataError, fmtShape, ShapeError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -141,7 +142,7 @@ function remapClasses(
     const i = runClasses.indexOf(c);
     if (i < 0) {
       throw new DataError(
-        `${file}: class ${JSON.stringify(c)} was not seen in training (classes: ${runClasses.join(', ')})`,
+        `${file}: class ${JSON.stringify(c)} was not seen in training (classes: ${showNames(runClasses)})`,
       );
     }
     return i;

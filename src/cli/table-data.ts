@@ -1,6 +1,6 @@
 import { trainTestSplit } from '../data/splits.js';
 import { type TableOptions, TablePreprocessor } from '../data/table/preprocessor.js';
-import { type RawTable, readTable } from '../data/table/read.js';
+import { type RawTable, readTable, showNames } from '../data/table/read.js';
 import { tensor } from '../ops/creation.js';
 import { indexSelect } from '../ops/indexing.js';
 import { ConfigError } from '../tensor/errors.js';
@@ -107,7 +107,7 @@ export async function prepareTable(
   if ((task === 'classification') !== lossClassification) {
     const what =
       task === 'classification'
-        ? `holds ${probe.classes!.length} classes (${probe.classes!.slice(0, 5).join(', ')}${probe.classes!.length > 5 ? ', ...' : ''})`
+        ? `holds ${probe.classes!.length} classes (${showNames(probe.classes!, 5)})`
         : 'holds real values';
     throw new ConfigError(
       `loss: column ${JSON.stringify(d.target)} ${what}, so the task is ${task}, but the loss is a ${lossClassification ? 'classification' : 'regression'} loss (${task === 'classification' ? 'use crossEntropy' : 'use mseLoss'}, or set task: to override the guess)`,

@@ -6,6 +6,7 @@ import { DataLoader } from '../data/dataloader.js';
 import { TensorDataset } from '../data/dataset.js';
 import { WeightedRandomSampler } from '../data/sampler.js';
 import { classWeights } from '../data/splits.js';
+import { showNames } from '../data/table/read.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { save } from '../io/files.js';
@@ -109,6 +110,7 @@ export async function trainCommand(
   model.eval();
   const numOutputs = modelOutputs(model.forward.bind(model), data.sampleShape);
   model.train();
+  if (task === 'classification' && data.rows && data.classes) checkOutputs(data, numOutputs);
   if (task === 'classification') {
     const classes = numOutputs === 1 ? 2 : numOutputs;
     checkLabels(data.train.y, classes, 'training labels');
@@ -326,4 +328,13 @@ function sampleWeights(config: TrainConfig, data: PreparedData): Float64Array | 
   const labels = data.train.y.dataSync();
   const perClass = classWeights(data.train.y).dataSync();
   return Float64Array.from(labels, (c) => perClass[c]!);
+}
+
+/** A table's class count must match the model's outputs; says which classes the file has. */
+function checkOutputs(data: PreparedData, numOutputs: number): void {
+  const classes = data.classes!;
+  if (numOutputs === classes.length || (numOutputs === 1 && classes.length === 2)) return;
+  throw new ConfigError(
+    `model: the last layer gives ${numOutputs} outputs, but the target of ${data.rows!.file} has ${classes.length} classes (${showNames(classes, 8)}); set its outFeatures to ${classes.length}`,
+  );
 }

@@ -1,5 +1,5 @@
 import { DataError } from '../../tensor/errors.js';
-import type { RawTable } from './read.js';
+import { type RawTable, showNames } from './read.js';
 import { type ColumnKind, parseBooleanCell, parseDateCell, parseNumberCell } from './types.js';
 
 /**
@@ -152,7 +152,7 @@ export function encodeFeatures(
     const j = table.columns.indexOf(s.column);
     if (j < 0) {
       throw new DataError(
-        `${table.name}: no column ${JSON.stringify(s.column)}, which the model was trained with (columns: ${table.columns.join(', ')})`,
+        `${table.name}: no column ${JSON.stringify(s.column)}, which the model was trained with (columns: ${showNames(table.columns)})`,
       );
     }
     return j;

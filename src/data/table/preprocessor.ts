@@ -2,7 +2,7 @@ import { tensor } from '../../ops/creation.js';
 import { ConfigError, DataError } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { encodeFeatures, type FeatureSpec, featureNames, fitFeatures } from './features.js';
-import type { RawTable } from './read.js';
+import { type RawTable, showNames } from './read.js';
 import { encodeTarget, fitTarget, type TableTask, type TargetSpec } from './target.js';
 import { type ColumnKind, DEFAULT_MISSING, inferColumnKinds } from './types.js';
 
@@ -97,7 +97,7 @@ export class TablePreprocessor {
     const known = (name: string, field: string) => {
       if (!table.columns.includes(name)) {
         throw new ConfigError(
-          `${field}: ${JSON.stringify(name)} is not a column of ${table.name} (columns: ${table.columns.join(', ')})`,
+          `${field}: ${JSON.stringify(name)} is not a column of ${table.name} (columns: ${showNames(table.columns)})`,
         );
       }
     };

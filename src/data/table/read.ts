@@ -193,3 +193,20 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   }
   return parseTable(text, path, options);
 }
+
+/**
+ * Names for an error message, comma-separated: plain ones as they are, others (line breaks,
+ * quotes, commas, empty) JSON-quoted so the message stays one readable line; at most `max`.
+ *
+ * @example
+ * ```ts
+ * showNames(['Adelie', 'Chin\nstrap']); // 'Adelie, "Chin\\nstrap"'
+ * ```
+ */
+export function showNames(names: readonly string[], max = 12): string {
+  const shown = names
+    .slice(0, max)
+    .map((n) => (/^[\w .+\-/()]+$/.test(n) ? n : JSON.stringify(n)))
+    .join(', ');
+  return names.length > max ? `${shown}, ... (${names.length} in all)` : shown;
+}

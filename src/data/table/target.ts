@@ -1,5 +1,5 @@
 import { ConfigError, DataError } from '../../tensor/errors.js';
-import { cellWhere, type RawTable } from './read.js';
+import { cellWhere, type RawTable, showNames } from './read.js';
 import { type ColumnKind, parseNumberCell } from './types.js';
 
 /** What a table's target column is predicted as. */
@@ -103,7 +103,7 @@ export function encodeTarget(
   const column = table.columns.indexOf(spec.column);
   if (column < 0) {
     throw new DataError(
-      `${table.name}: no target column ${JSON.stringify(spec.column)} (columns: ${table.columns.join(', ')})`,
+      `${table.name}: no target column ${JSON.stringify(spec.column)} (columns: ${showNames(table.columns)})`,
     );
   }
   const n = table.rows.length;
@@ -129,7 +129,7 @@ export function encodeTarget(
     const i = index.get(numeric && Number.isFinite(Number(cell)) ? String(Number(cell)) : cell);
     if (i === undefined) {
       throw new DataError(
-        `${cellWhere(table, r, column)}: class ${JSON.stringify(cell)} was not seen in training (classes: ${spec.classes.join(', ')})`,
+        `${cellWhere(table, r, column)}: class ${JSON.stringify(cell)} was not seen in training (classes: ${showNames(spec.classes)})`,
       );
     }
     y[r] = i;

@@ -1,5 +1,5 @@
 import { ConfigError, DataError } from '../../tensor/errors.js';
-import { cellWhere, type RawTable } from './read.js';
+import { cellWhere, type RawTable, showNames } from './read.js';
 
 /**
  * How a column is read: `numeric` (numbers), `categorical` (text levels), `boolean` (yes/no,
@@ -100,7 +100,7 @@ export function inferColumnKinds(
   for (const [column, kind] of Object.entries(options.types ?? {})) {
     if (!table.columns.includes(column)) {
       throw new ConfigError(
-        `data.types: ${JSON.stringify(column)} is not a column of ${table.name} (columns: ${table.columns.join(', ')})`,
+        `data.types: ${JSON.stringify(column)} is not a column of ${table.name} (columns: ${showNames(table.columns)})`,
       );
     }
     if (!COLUMN_KINDS.includes(kind)) {
