@@ -1,4 +1,5 @@
 import { backend } from '../backend/registry.js';
+import { recycleStorage, startBirths, stopBirths } from '../backend/storage-pool.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -46,7 +47,7 @@ function topologicalOrder(root: GradNode): GradNode[] {
  * rule reads).
  */
 class Slots {
-  private readonly claimed = new Set<TypedArray>();
+  readonly claimed = new Set<TypedArray>();
 
   constructor(private readonly createGraph: boolean) {}
 
@@ -111,6 +112,11 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
   // A gradient passed in by the caller stays the caller's: never adopt it as a .grad.
   if (grad !== undefined) slots.reserve(seed);
   const previous = setGradEnabled(createGraph);
+  // Without createGraph, every pooled storage allocated during the pass is referenced only by
+  // the pass's own temporaries, except those that became a .grad (claimed): the rest go back to
+  // the pool once the pass has finished, for the next step's backward to reuse.
+  const born = createGraph ? null : startBirths();
+  let finished = false;
   try {
     if (root.gradFn === null) {
       root.grad = slots.accumulate(root.grad, seed);
@@ -155,9 +161,14 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
       if (!retainGraph && node.saved.length > 0) {
         node.saved = [];
         node.freed = true;
+        if (!createGraph) for (const s of node.owned) recycleStorage(s);
+        node.owned = [];
       }
     }
+    finished = true;
   } finally {
+    if (born) stopBirths();
     setGradEnabled(previous);
   }
+  if (finished && born) for (const s of born) if (!slots.claimed.has(s)) recycleStorage(s);
 }

@@ -1,5 +1,5 @@
 import type { Window2d } from '../backend/backend.js';
-import type { DType } from '../tensor/dtype.js';
+import type { DType, TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Attributes a primitive records for its backward rule. */
@@ -36,6 +36,11 @@ export class GradNode {
   retained: Tensor | null = null;
   /** Set once backward has released the saved tensors (without `retainGraph`). */
   freed = false;
+  /**
+   * Storages that only this node's saved tensors reference (a convolution's internal im2col
+   * columns): the engine recycles them when it frees the saved tensors.
+   */
+  owned: TypedArray[] = [];
 
   constructor(
     readonly op: string,

@@ -3,8 +3,9 @@
  * primitives and one batched matmul, so the heavy arithmetic runs in the (native) matmul kernel
  * and the gradients come from the rules of those primitives.
  */
+import { recycleStorage } from '../backend/storage-pool.js';
 import { requireFloat } from '../ops/core.js';
-import { composite } from '../ops/trace.js';
+import { composite, tracer } from '../ops/trace.js';
 import { col2im, im2col, type Window2d } from '../ops/window.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -147,12 +148,19 @@ function convolution(
     const cols = im2col(x4, window, [oh, ow]); // [C, kh, kw, N, oh, ow]
     const k = inPerGroup * window.kernel[0] * window.kernel[1];
     // One batched matmul over the groups: [G, Og, K] @ [G, K, N*oh*ow] -> [G, Og, N*oh*ow].
-    const prod = w4
+    const mm = w4
       .reshape([groups, outC / groups, k])
-      .matmul(cols.reshape([groups, k, n * oh * ow]))
-      .reshape([outC, n, oh, ow])
-      .permute([1, 0, 2, 3]);
+      .matmul(cols.reshape([groups, k, n * oh * ow]));
+    const prod = mm.reshape([outC, n, oh, ow]).permute([1, 0, 2, 3]);
     const y = bias ? prod.add(bias.reshape([1, outC, 1, 1])) : prod.contiguous();
+    // The product and the columns never leave this function: the product is dead once copied
+    // into y (no rule saves it), the columns once the matmul node no longer needs them. A
+    // trace may keep every tensor it saw, so nothing is given back under one.
+    if (tracer === null) {
+      if (y.storage !== mm.storage) recycleStorage(mm.storage);
+      if (mm.gradFn) mm.gradFn.owned.push(cols.storage);
+      else recycleStorage(cols.storage);
+    }
     return spatial === 1 ? y.squeeze(2) : y;
   });
   return added ? y.squeeze(0) : y;

@@ -2,7 +2,7 @@ import { backend } from '../backend/registry.js';
 import { ValueError } from '../tensor/errors.js';
 import { normalizeDim } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, record, requireFloat } from './core.js';
+import { record, requireFloat, uninit } from './core.js';
 import { cast, unary } from './elementwise.js';
 
 /**
@@ -111,7 +111,7 @@ function softmaxLike(x: Tensor, dim: number, log: boolean): Tensor {
   if (typeof dim !== 'number') throw new ValueError(`${op}: dim is required (got ${dim})`);
   const input = x.dtype === 'float32' || x.dtype === 'float64' ? x : cast(x, 'float32');
   requireFloat(input, op);
-  const out = empty(input.shape, input.dtype);
+  const out = uninit(input.shape, input.dtype);
   if (input.ndim === 0) {
     out.storage[0] = log ? 0 : 1;
   } else {

@@ -1,6 +1,7 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { type Edge, GradNode, type OpAttrs } from '../autograd/node.js';
 import type { View } from '../backend/backend.js';
+import { takeStorage } from '../backend/storage-pool.js';
 import { allocStorage, category, type DType, isFloat, promoteTypes } from '../tensor/dtype.js';
 import { DTypeError, ValueError } from '../tensor/errors.js';
 import { contiguousStrides, sizeOf } from '../tensor/shape.js';
@@ -14,6 +15,20 @@ export type Operand = Tensor | number;
 export function empty(shape: readonly number[], dtype: DType): Tensor {
   return new Tensor(
     allocStorage(dtype, sizeOf(shape)),
+    [...shape],
+    contiguousStrides(shape),
+    0,
+    dtype,
+  );
+}
+
+/**
+ * A new contiguous tensor of this shape and dtype whose contents are unspecified (possibly a
+ * recycled storage): only for outputs a kernel overwrites in full.
+ */
+export function uninit(shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(
+    takeStorage(dtype, sizeOf(shape)),
     [...shape],
     contiguousStrides(shape),
     0,

@@ -6,12 +6,12 @@ import { broadcastShapes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   broadcastView,
-  empty,
   type Operand,
   record,
   resultDtype,
   scalar,
   toTensors,
+  uninit,
 } from './core.js';
 import { traced } from './trace.js';
 
@@ -41,7 +41,7 @@ const FLAT_UNARY = new Set<UnaryOp>(['step', 'isnan', 'isfinite', 'logicalNot'])
 /** Casts t to dtype (a copy), or returns t when it already has it. Differentiable. */
 export function cast(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
-  const out = empty(t.shape, dtype);
+  const out = uninit(t.shape, dtype);
   backend().copy(t, out);
   if (!isFloat(dtype)) return traced('cast', out, [t]);
   return record('cast', out, [t]);
@@ -56,7 +56,7 @@ export function unary(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, outDtype?: DType):
   let dtype = outDtype ?? (BOOL_UNARY.has(op) ? 'bool' : floating ? toFloat(x.dtype) : x.dtype);
   if (dtype === 'bool' && !BOOL_UNARY.has(op)) dtype = 'int32';
   const input = BOOL_UNARY.has(op) || x.dtype === dtype ? x : cast(x, dtype);
-  const out = empty(x.shape, dtype);
+  const out = uninit(x.shape, dtype);
   backend().unary(op, input, out, p0, p1);
   if (FLAT_UNARY.has(op)) return traced(op, out, [input], { param0: p0, param1: p1 });
   return record(op, out, [input], [input, out], { param0: p0, param1: p1 });
@@ -90,7 +90,7 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   const isComparison = COMPARISONS.has(op);
   const ca = isComparison || ta.dtype === compute ? ta : cast(ta, compute);
   const cb = isComparison || tb.dtype === compute ? tb : cast(tb, compute);
-  const out = empty(shape, isComparison ? 'bool' : compute);
+  const out = uninit(shape, isComparison ? 'bool' : compute);
   backend().binary(op, broadcastView(ca, shape), broadcastView(cb, shape), out);
   if (isComparison) return traced(op, out, [ca, cb]);
   const saved =
@@ -115,7 +115,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const dtype = resultDtype(ta, tb);
   const ca = cast(ta, dtype);
   const cb = cast(tb, dtype);
-  const out = empty(shape, dtype);
+  const out = uninit(shape, dtype);
   backend().where(
     broadcastView(cond, shape),
     broadcastView(ca, shape),

@@ -2,7 +2,7 @@ import { backend } from '../backend/registry.js';
 import { DTypeError, fmtShape, ShapeError } from '../tensor/errors.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { broadcastView, empty, record, resultDtype } from './core.js';
+import { broadcastView, empty, record, resultDtype, uninit } from './core.js';
 import { cast } from './elementwise.js';
 import { reshape, squeeze, unsqueeze } from './views.js';
 
@@ -48,7 +48,7 @@ function mm(a: Tensor, b: Tensor): Tensor {
   const m = ca.shape[ca.ndim - 2]!;
   const k = ca.shape[ca.ndim - 1]!;
   const n = cb.shape[cb.ndim - 1]!;
-  const out = empty([...batch, m, n], dtype);
+  const out = uninit([...batch, m, n], dtype);
   backend().matmul(broadcastView(ca, [...batch, m, k]), broadcastView(cb, [...batch, k, n]), out);
   return record('matmul', out, [ca, cb], [ca, cb]);
 }

@@ -4,7 +4,7 @@ import { isFloat, toFloat } from '../tensor/dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import { normalizeDim, normalizeDims, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, record, requireFloat, scalar } from './core.js';
+import { empty, record, requireFloat, scalar, uninit } from './core.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { composite, traced } from './trace.js';
 import { reshape } from './views.js';
@@ -32,7 +32,7 @@ function reduceRaw(
     throw new ShapeError(`${name}: cannot reduce over a zero-size dim of ${fmtShape(x.shape)}`);
   }
   const dtype = op === 'sum' && x.dtype === 'bool' ? 'int32' : x.dtype;
-  const out = empty(keptShape(x.shape, dims), dtype);
+  const out = uninit(keptShape(x.shape, dims), dtype);
   backend().reduce(op, x, dims, out);
   return keepDim ? out : reshape(out, dropDims(x.shape, dims));
 }

@@ -2,7 +2,7 @@ import { backend } from '../backend/registry.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import { contiguousStrides, inferShape, normalizeDim, viewStrides } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { empty, record } from './core.js';
+import { empty, record, uninit } from './core.js';
 
 /** A view of t's storage with new geometry, recorded as primitive `op`. */
 function viewOf(
@@ -25,7 +25,7 @@ export function contiguous(t: Tensor): Tensor {
 
 /** A contiguous copy that owns its storage; gradients flow through unchanged. */
 export function clone(t: Tensor): Tensor {
-  const out = empty(t.shape, t.dtype);
+  const out = uninit(t.shape, t.dtype);
   backend().copy(t, out);
   return record('clone', out, [t]);
 }

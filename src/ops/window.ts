@@ -8,7 +8,7 @@ import type { Window2d } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
 import { fmtShape, ShapeError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, record, requireFloat } from './core.js';
+import { record, requireFloat, uninit } from './core.js';
 
 export type { Window2d };
 
@@ -30,7 +30,7 @@ export function im2col(x: Tensor, window: Window2d, outSize: readonly [number, n
   require4d(x, 'im2col');
   requireFloat(x, 'im2col');
   const [n, c] = x.shape as [number, number];
-  const out = empty([c, window.kernel[0], window.kernel[1], n, outSize[0], outSize[1]], x.dtype);
+  const out = uninit([c, window.kernel[0], window.kernel[1], n, outSize[0], outSize[1]], x.dtype);
   backend().im2col(x, window, out);
   return record('im2col', out, [x], [], { window, shape: x.shape });
 }
@@ -53,7 +53,7 @@ export function col2im(
     throw new ShapeError(`col2im: expected [C, kh, kw, N, OH, OW], got ${fmtShape(cols.shape)}`);
   requireFloat(cols, 'col2im');
   const [c, , , n] = cols.shape as [number, number, number, number];
-  const out = empty([n, c, imageSize[0], imageSize[1]], cols.dtype);
+  const out = uninit([n, c, imageSize[0], imageSize[1]], cols.dtype);
   backend().col2im(cols, window, out);
   return record('col2im', out, [cols], [], { window, shape: cols.shape });
 }
@@ -77,8 +77,8 @@ export function maxPool(
   requireFloat(x, 'maxPool');
   const [n, c] = x.shape as [number, number];
   const shape = [n, c, outSize[0], outSize[1]];
-  const out = empty(shape, x.dtype);
-  const indices = empty(shape, 'int32');
+  const out = uninit(shape, x.dtype);
+  const indices = uninit(shape, 'int32');
   backend().maxPool(x, window, out, indices);
   return [record('maxPool', out, [x], [], { index: indices }), indices];
 }
@@ -95,7 +95,7 @@ export function maxPool(
  */
 export function maxPoolBackward(g: Tensor, indices: Tensor, inputShape: readonly number[]): Tensor {
   require4d(g, 'maxPoolBackward');
-  const out = empty(inputShape, g.dtype);
+  const out = uninit(inputShape, g.dtype);
   backend().maxPoolBackward(g, indices, out);
   return record('maxPoolBackward', out, [g], [], { index: indices });
 }
