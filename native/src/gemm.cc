@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "pool.h"
 
@@ -134,6 +135,36 @@ void choose_grid(Job<T>& j, int threads, int mr, int nr) {
   j.nstep = ((un + j.tn - 1) / j.tn) * nr;
 }
 
+// Whole register tiles a product of this shape computes.
+inline long tiled(long m, long n, int mr, int nr) {
+  return (m + mr - 1) / mr * mr * ((n + nr - 1) / nr * nr);
+}
+
+// One whole product on the calling thread. A narrow product (n well below the register tile's
+// width, as a convolution's weight gradient [O, C*kh*kw] with few input channels) wastes most of
+// each tile; then C^T = B^T A^T is computed into a scratch and transposed into C. Every entry
+// is still the same chain of multiply-adds over k, so the result is the same.
+template <class T>
+void rect_full(void (*rect)(const Gemm<T>&, long, long, long, long), const Gemm<T>& g, int mr,
+               int nr) {
+  if (g.n >= nr || g.k < 64 || tiled(g.n, g.m, mr, nr) * 5 > tiled(g.m, g.n, mr, nr) * 4) {
+    rect(g, 0, g.m, 0, g.n);
+    return;
+  }
+  thread_local std::vector<T> scratch;
+  scratch.resize(static_cast<size_t>(g.n * g.m));
+  Gemm<T> t{g.b, g.a, scratch.data(), g.n, g.m, g.k, g.sbn, g.sbk, g.sak, g.sam, g.m, false};
+  rect(t, 0, t.m, 0, t.n);
+  for (long i = 0; i < g.m; ++i) {
+    T* c = g.c + i * g.ldc;
+    const T* s = scratch.data() + i;
+    if (g.accumulate)
+      for (long j = 0; j < g.n; ++j) c[j] += s[j * g.m];
+    else
+      for (long j = 0; j < g.n; ++j) c[j] = s[j * g.m];
+  }
+}
+
 template <class T>
 void gemm(const Gemm<T>& g, const BatchPlan& plan) {
   const KernelSet& k = ks();
@@ -141,11 +172,9 @@ void gemm(const Gemm<T>& g, const BatchPlan& plan) {
   Job<T> j{&g, &plan, Traits<T>::rect(k), 1, 1, g.m, g.n, 1};
   long work = g.m * g.n * (g.k > 0 ? g.k : 1);
   int threads = pool_threads();
+  const int mr = Traits<T>::mr(k), nr = Traits<T>::nr(k);
   if (threads <= 1 || work * plan.nbatch < g_par_min) {
-    for (long b = 0; b < plan.nbatch; ++b) {
-      Gemm<T> gb = batch_at(g, plan, b);
-      j.rect(gb, 0, gb.m, 0, gb.n);
-    }
+    for (long b = 0; b < plan.nbatch; ++b) rect_full(j.rect, batch_at(g, plan, b), mr, nr);
     return;
   }
   // Whole products per task when there are enough of them to balance, else split each one.
@@ -163,10 +192,10 @@ void gemm(const Gemm<T>& g, const BatchPlan& plan) {
     Job<T> jb = j;
     jb.g = &gb;
     if (work >= g_par_min) {
-      choose_grid(jb, threads, Traits<T>::mr(k), Traits<T>::nr(k));
+      choose_grid(jb, threads, mr, nr);
       pool_run(jb.tm * jb.tn, run_cell<T>, &jb);
     } else {
-      jb.rect(gb, 0, gb.m, 0, gb.n);
+      rect_full(jb.rect, gb, mr, nr);
     }
   }
 }

@@ -183,6 +183,23 @@ const cases: Case[] = [
       oshape: [3, 130, 90],
     }),
   },
+  {
+    // A narrow product (n far below the register tile) runs transposed through a scratch.
+    name: 'narrow N, B transposed [37x300] x [300x5] (conv weight-gradient shape)',
+    make: (d) => ({
+      a: view(d, [37, 300], [300, 1]),
+      b: view(d, [300, 5], [1, 300], 2),
+      oshape: [37, 5],
+    }),
+  },
+  {
+    name: 'narrow N, batched and strided 2x[50x70] x [70x3]',
+    make: (d) => ({
+      a: view(d, [2, 50, 70], [1, 2 * 70, 2], 1),
+      b: view(d, [2, 70, 3], [0, 3, 1]),
+      oshape: [2, 50, 3],
+    }),
+  },
   { name: 'empty M', make: (d) => rowMajor(d, 0, 5, 7) },
   { name: 'empty N', make: (d) => rowMajor(d, 5, 0, 7) },
   { name: 'empty K yields zeros', make: (d) => rowMajor(d, 6, 40, 0) },
