@@ -26,3 +26,7 @@ run('MLP training vs PyTorch and TensorFlow.js', 'bench/mlp.ts');
 run('CNN training vs PyTorch and TensorFlow.js', 'bench/cnn.ts');
 run('peak memory of MLP training (kiln vs PyTorch)', 'bench/mlp-rss.ts');
 run('memory over 20,000 steps', 'bench/memory.ts');
+run(
+  'dashboard: time to first chart (100k points) and to a 10,000-run table, in chromium',
+  'bench/ui.ts',
+);

@@ -155,12 +155,20 @@ export function curve(key: string, s: UiSeries, q: CurveQuery): CurveAnswer {
   };
 }
 
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
- * Keeps the last few series in memory for finished runs, so zooming into a 100k-point curve does
- * not reread it; a running run's series is reread when its length changed.
+ * Keeps the last few series in memory, so zooming into a 100k-point curve does not reread it. A
+ * finished run's series is final; a running run's series is extended with the points logged
+ * after its last step (one small query), and read whole again once the run has ended.
  */
 export class SeriesCache {
-  private readonly entries = new Map<string, { count: number; series: UiSeries }>();
+  private readonly entries = new Map<string, { status: string; series: UiSeries }>();
 
   constructor(
     private readonly source: DashboardSource,
@@ -168,17 +176,24 @@ export class SeriesCache {
   ) {}
 
   async get(id: string, key: string): Promise<UiSeries> {
-    const info = (await this.source.metricInfo(id)).find((m) => m.key === key);
-    if (!info) throw new ApiError(404, `run ${id} has no metric '${key}'`);
+    const status = await this.source.status(id);
+    if (!status) throw new ApiError(404, `no run '${id}'`);
     const name = `${id}\0${key}`;
     const hit = this.entries.get(name);
-    if (hit && hit.count === info.count) {
-      this.entries.delete(name);
-      this.entries.set(name, hit);
-      return hit.series;
-    }
-    const series = await this.source.series(id, key);
-    this.entries.set(name, { count: series.value.length, series });
+    let series: UiSeries;
+    if (hit && hit.status === status && status !== 'running') series = hit.series;
+    else if (hit && hit.status === 'running' && status === 'running') {
+      const last = hit.series.step.length ? hit.series.step[hit.series.step.length - 1]! : -1;
+      const more = await this.source.series(id, key, last);
+      series = {
+        step: concat(hit.series.step, more.step),
+        time: concat(hit.series.time, more.time),
+        value: concat(hit.series.value, more.value),
+      };
+    } else series = await this.source.series(id, key);
+    if (series.value.length === 0) throw new ApiError(404, `run ${id} has no metric '${key}'`);
+    this.entries.delete(name);
+    this.entries.set(name, { status, series });
     while (this.entries.size > this.capacity)
       this.entries.delete(this.entries.keys().next().value as string);
     return series;

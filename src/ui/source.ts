@@ -103,7 +103,10 @@ export interface DashboardSource {
   runs(options: { experiment?: string; filter?: string }): Promise<UiRunRow[]>;
   run(id: string): Promise<UiRunDetail | undefined>;
   metricInfo(id: string): Promise<UiMetricInfo[]>;
-  series(id: string, key: string): Promise<UiSeries>;
+  /** A run's status alone (cheap), or undefined when there is no such run. */
+  status(id: string): Promise<RunStatus | undefined>;
+  /** A metric's points, all or only those with a step above `afterStep`. */
+  series(id: string, key: string, afterStep?: number): Promise<UiSeries>;
   deleteRun(id: string): Promise<void>;
   studies(): Promise<UiStudy[]>;
   /** A study with its trials, or undefined when there is none of that name. */

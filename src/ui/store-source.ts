@@ -111,8 +111,12 @@ export function storeSource(store: TrackStore): DashboardSource {
       };
     },
     metricInfo: (id) => store.metricKeys(id),
-    async series(id, key) {
-      const points = await store.getMetrics(id, { keys: [key] });
+    status: async (id) => (await store.getRun(id))?.status,
+    async series(id, key, afterStep) {
+      const points = await store.getMetrics(id, {
+        keys: [key],
+        ...(afterStep === undefined ? {} : { afterStep }),
+      });
       return {
         step: Float64Array.from(points, (p) => p.step),
         time: Float64Array.from(points, (p) => p.time),

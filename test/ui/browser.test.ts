@@ -171,6 +171,35 @@ describe('dashboard in chromium', { skip }, () => {
     await page.waitForSelector('#run-status .status[data-status="finished"]', { timeout: 30_000 });
     assert.deepEqual(problems, [], 'no CSP violation or script error');
   });
+
+  it('shows a tuning study: history, importance, parallel coordinates, pruned trials', async () => {
+    // Trials written through the store as a tuner records them (the objective depends on lr only).
+    const study = await store.createStudy({ name: 'iris-tune', direction: 'maximize' });
+    for (let n = 0; n < 8; n++) {
+      const trial = await store.createTrial(study.id);
+      const lr = 10 ** -(1 + (n % 4));
+      await store.updateTrial(trial.id, { params: { lr, hidden: 8 << (n % 3) } });
+      const pruned = n >= 4 && n % 2 === 0;
+      for (let step = 0; step < (pruned ? 2 : 5); step++)
+        await store.reportIntermediate(trial.id, step, 0.5 + step * 0.05 + lr);
+      await store.updateTrial(trial.id, {
+        state: pruned ? 'pruned' : 'complete',
+        value: pruned ? null : 0.7 + lr,
+        endTime: Date.now(),
+      });
+    }
+    await page.goto(`${ui.url}#/studies`);
+    await page.waitForSelector('main[data-ready] #studies');
+    await page.click('#studies a');
+    await page.waitForSelector('main[data-ready] #history');
+    assert.equal(await page.$eval('#history', (e) => (e as HTMLElement).dataset.points), '12');
+    assert.ok((await canvasInk(page, '#history canvas')) > 100);
+    assert.equal(await page.$eval('#intermediate', (e) => (e as HTMLElement).dataset.pruned), '2');
+    const ranking = await page.$$eval('#importance th', (ths) => ths.map((t) => t.textContent));
+    assert.deepEqual(ranking, ['lr', 'hidden'], 'lr explains the objective');
+    assert.ok((await canvasInk(page, '#study-parcoords canvas')) > 100);
+    await page.screenshot({ path: join(SHOTS, 'study.png'), fullPage: true });
+  });
 });
 
 describe('kiln ui --host 0.0.0.0', { skip }, () => {

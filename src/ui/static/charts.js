@@ -46,7 +46,7 @@ export class LineChart {
         stroke: s.color ?? COLORS[i % COLORS.length],
         width: 1.5,
         spanGaps: false,
-        ...(points ? { paths: () => null, points: { show: true, size: 7 } } : {}),
+        ...(points && !s.line ? { paths: () => null, points: { show: true, size: 7 } } : {}),
       });
     });
     const zoomOut = () => {

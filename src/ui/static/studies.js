@@ -146,7 +146,13 @@ async function showStudy(main, name) {
   });
   history.setSeries([
     { label: 'objective', x: complete.map((t) => t.number), y: complete.map((t) => t.value) },
-    { label: 'best so far', x: complete.map((t) => t.number), y: bestLine, color: '#d62728' },
+    {
+      label: 'best so far',
+      x: complete.map((t) => t.number),
+      y: bestLine,
+      color: '#d62728',
+      line: true,
+    },
   ]);
   const withSteps = trials.filter((t) => t.intermediate.length > 0).slice(0, 60);
   if (withSteps.length) {
