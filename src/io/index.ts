@@ -29,3 +29,4 @@ export {
   MAX_HEADER_BYTES,
   type SafetensorsContents,
 } from './safetensors.js';
+export { decodeTorch, loadTorch, type TorchRecord, type TorchValue } from './torch-load.js';
