@@ -257,3 +257,70 @@ describe('eval and predict read the layouts train reads', () => {
     assert.equal(p.out.trim().split('\n').length, 443);
   });
 });
+
+describe('drinks: forecasting a monthly series', () => {
+  it('an MLP on level-scaled windows beats seasonal-naive on the held-out tail; eval and predict', async () => {
+    const config = join(tmpRoot, 'drinks-mlp.yaml');
+    const text = readFileSync(example('drinks-forecast.yaml'), 'utf8');
+    const model =
+      '\nmodel:\n  - type: Flatten\n  - type: Linear\n    outFeatures: 32\n  - type: ReLU\n  - type: Linear\n    outFeatures: 1\noptimizer:';
+    writeFileSync(
+      config,
+      text
+        .replace(/\nmodel:[\s\S]*?\noptimizer:/, model)
+        .replace('name: drinks-forecast', 'name: drinks-mlp'),
+    );
+    const { runDir, test } = await train(config, '--epochs', '60');
+    assert.ok(test.rmse! < test.naive_rmse!, JSON.stringify(test));
+    // Seasonal-naive on this tail, computed independently from the file.
+    const values = readFileSync(dataset('drinks.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[1]));
+    const windows = values.length - 24;
+    const tail = Math.ceil(windows * 0.15);
+    let se = 0;
+    for (let t = values.length - tail; t < values.length; t++)
+      se += (values[t]! - values[t - 12]!) ** 2;
+    assert.ok(
+      Math.abs(Math.sqrt(se / tail) - test.naive_rmse!) < 1e-3,
+      `${Math.sqrt(se / tail)} vs ${test.naive_rmse}`,
+    );
+    const e = await runMain(['eval', runDir]);
+    assert.equal(e.code, 0, e.err);
+    assert.ok(Math.abs(scores(e.out).rmse! - test.rmse!) < 1e-3, e.out);
+    // Predict the month after the first 300 rows (2016-12: 14431 in the file).
+    const head = join(tmpRoot, 'drinks-head.csv');
+    writeFileSync(
+      head,
+      `${readFileSync(dataset('drinks.csv'), 'utf8').split('\n').slice(0, 300).join('\n')}\n`,
+    );
+    const p = await runMain(['predict', runDir, head]);
+    assert.equal(p.code, 0, p.err);
+    const [header, first] = p.out.trim().split('\n');
+    assert.equal(header, 'step,prediction');
+    assert.ok(Math.abs(Number(first!.split(',')[1]) - 14431) < 2000, first);
+  });
+
+  it('examples/drinks-forecast.yaml (recurrent) trains, evaluates a separate file and predicts', async () => {
+    const { runDir, test } = await train(example('drinks-forecast.yaml'), '--epochs', '3');
+    assert.ok(Number.isFinite(test.rmse) && Number.isFinite(test.naive_rmse), JSON.stringify(test));
+    const file = subset(
+      'drinks.csv',
+      Array.from({ length: 60 }, (_, i) => 200 + i),
+      'drinks-part.csv',
+    );
+    const e = await runMain(['eval', runDir, '--data', file]);
+    assert.equal(e.code, 0, e.err);
+    assert.match(e.out, /\(36 windows\)/);
+    const bad = join(tmpRoot, 'drinks-bad.csv');
+    writeFileSync(bad, '"date","S4248SM144NCEN"\n1992-01-01,3459\n1992-02-01,\n');
+    const b = await runMain(['predict', runDir, bad]);
+    assert.equal(b.code, 1);
+    assert.match(
+      assertOneLine(b.err),
+      /drinks-bad\.csv line 3, column 2 \("S4248SM144NCEN"\): missing value in a series/,
+    );
+  });
+});
