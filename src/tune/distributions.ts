@@ -166,7 +166,20 @@ export function isSingle(d: Distribution): boolean {
 
 /** Same kind and same parameters (a parameter must keep its distribution within a study). @internal */
 export function sameDistribution(a: Distribution, b: Distribution): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (a === b) return true;
+  if (a.type === 'categorical' || b.type === 'categorical') {
+    if (a.type !== 'categorical' || b.type !== 'categorical') return false;
+    const ca = a.choices;
+    const cb = b.choices;
+    return ca.length === cb.length && ca.every((c, i) => Object.is(c, cb[i]));
+  }
+  return (
+    a.type === b.type &&
+    a.low === b.low &&
+    a.high === b.high &&
+    a.log === b.log &&
+    a.step === b.step
+  );
 }
 
 /** A one-line description for error messages. @internal */

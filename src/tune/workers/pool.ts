@@ -14,10 +14,8 @@ import {
 type Outcome = number | { state: 'pruned' | 'failed'; error?: string };
 
 // The worker's source sits beside this file: .ts when run from source (tsx), .js when built.
-const entryUrl = new URL(
-  import.meta.url.endsWith('.ts') ? './entry.ts' : './entry.js',
-  import.meta.url,
-);
+const fromSource = import.meta.url.endsWith('.ts');
+const entryUrl = new URL(fromSource ? './entry.ts' : './entry.js', import.meta.url);
 
 function modulePath(objective: ObjectiveModule): string {
   const m = objective.module;
@@ -45,7 +43,14 @@ class Slot {
       exportName: this.objective.exportName ?? 'objective',
       reply: this.reply,
     };
-    const worker = new Worker(entryUrl, { workerData: init });
+    const worker = fromSource
+      ? // Running from TypeScript sources (tests, tsx): loader hooks are not inherited by worker
+        // threads on Node 20, so the worker registers tsx itself before importing the entry.
+        new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entryUrl.href)}); });`,
+          { eval: true, workerData: init },
+        )
+      : new Worker(entryUrl, { workerData: init });
     const ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') resolve();

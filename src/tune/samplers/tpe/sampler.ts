@@ -8,7 +8,7 @@ import {
   toInternal,
 } from '../../distributions.js';
 import type { FrozenTrial, TrialState } from '../../frozen-trial.js';
-import { intersectionSearchSpace } from '../../search-space.js';
+import { IntersectionCache } from '../../search-space.js';
 import type { Sampler, SearchSpace, StudyView } from '../../view.js';
 import { checkKnown, clockSeed, RandomSampler } from '../random.js';
 import { ParzenEstimator, type ParzenParameters } from './parzen.js';
@@ -99,6 +99,7 @@ export class TPESampler implements Sampler {
   private readonly constantLiar: boolean;
   private readonly gamma: (n: number) => number;
   private readonly parzen: ParzenParameters;
+  private readonly spaceCache = new IntersectionCache(true);
 
   constructor(options: TPESamplerOptions = {}) {
     checkKnown('TPESampler', options, KNOWN);
@@ -133,7 +134,7 @@ export class TPESampler implements Sampler {
 
   inferRelativeSearchSpace(study: StudyView): SearchSpace {
     if (!this.multivariate) return {};
-    const space = intersectionSearchSpace(study.getTrials(['complete', 'pruned']), true);
+    const space = this.spaceCache.calculate(study.name, study.getTrials(['complete', 'pruned']));
     for (const name of Object.keys(space)) if (isSingle(space[name]!)) delete space[name];
     return space;
   }
