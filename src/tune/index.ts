@@ -13,6 +13,9 @@
  * study.bestParams; // { x: ~2 }
  * ```
  */
+
+export type { TuneCallbackOptions } from './callback.js';
+export { TuneCallback } from './callback.js';
 export type { CreateStudyOptions, LoadStudyOptions } from './create.js';
 export { createStudy, loadStudy } from './create.js';
 export type {
@@ -24,6 +27,8 @@ export type {
 } from './distributions.js';
 export type { AttrValue, FrozenTrial, StudyDirection, TrialState } from './frozen-trial.js';
 export { trialDuration } from './frozen-trial.js';
+export type { ImportanceOptions } from './importance/index.js';
+export { importance } from './importance/index.js';
 export type {
   Objective,
   ObjectiveFn,
