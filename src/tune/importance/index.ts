@@ -82,6 +82,10 @@ export function importance(
   }
   const total = sums.reduce((s, v) => s + v, 0);
   const scores = new Map<string, number>(names.map((n) => [n, 0]));
-  if (counted > 0 && total > 0) kept.forEach((n, j) => scores.set(n, (sums[j] as number) / total));
+  if (counted > 0 && total > 0) {
+    kept.forEach((n, j) => {
+      scores.set(n, (sums[j] as number) / total);
+    });
+  }
   return Object.fromEntries([...scores].sort((a, b) => b[1] - a[1]));
 }
