@@ -10,6 +10,10 @@
  * await store.close();
  * ```
  */
+export type { TrackingCallbackOptions } from './callback.js';
+export { TrackingCallback } from './callback.js';
+export type { ExportFormat } from './export.js';
+export { exportRuns } from './export.js';
 export {
   compareFieldValues,
   compileFilter,
@@ -22,6 +26,8 @@ export { defaultStorePath, isPostgresUrl, openStore, resolveStore } from './open
 export type { StartRunOptions } from './run.js';
 export { Run, startRun } from './run.js';
 export { SCHEMA_VERSION } from './schema.js';
+export type { EventPoint, Scalar } from './tfevents.js';
+export { crc32c, eventFile, maskedCrc32c } from './tfevents.js';
 export type {
   ArtifactRecord,
   Experiment,

@@ -1,10 +1,13 @@
 // Several real processes against one store: four writers logging 10,000 points each at once
 // (nothing lost, no "database is locked"), and a run whose process is SIGKILLed reads as
-// killed. Same bodies against SQLite and PostgreSQL.
+// killed; `kiln train --store` tracks its run. Same bodies against SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/track/open.js';
+import { runMain } from '../cli/helpers.js';
 import { forEachStore, it, ROOT } from './helpers.js';
 
 const WRITER = join(ROOT, 'test', 'track', 'fixtures', 'writer.ts');
@@ -97,6 +100,31 @@ forEachStore('several processes', (target) => {
       assert.equal((await store.getMetrics(run.id)).length, 100);
     } finally {
       await store.close();
+    }
+  });
+
+  it('kiln train --store tracks its run there', async () => {
+    const location = await target.fresh();
+    const out = mkdtempSync(join(tmpdir(), 'kiln-train-store-'));
+    try {
+      const iris = join(ROOT, 'examples', 'iris.yaml');
+      const r = await runMain(['train', iris, '--out', out, '--epochs', '2', '--store', location]);
+      assert.equal(r.code, 0, r.err);
+      const store = await openStore(location);
+      try {
+        const run = (await store.getRunSummary('iris'))!;
+        assert.equal(run.status, 'finished');
+        assert.equal(run.params['optimizer.type'], 'Adam');
+        assert.deepEqual(
+          (await store.getMetrics(run.id, { keys: ['loss'] })).map((p) => p.epoch),
+          [0, 1],
+        );
+        assert.ok((await store.listArtifacts(run.id)).some((a) => a.path === 'model.safetensors'));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   });
 });
