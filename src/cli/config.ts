@@ -128,6 +128,17 @@ export const configSchema = z.strictObject({
     .array(layerSchema)
     .min(1, 'must list at least one layer')
     .describe('the layers, in order (see the layer reference)'),
+  init: z
+    .strictObject({
+      from: z.string().min(1).describe('a .pt/.pth (torch.save) or .safetensors file of weights'),
+      key: z.string().optional().describe('the checkpoint entry holding the state dict'),
+      strict: z
+        .boolean()
+        .optional()
+        .describe('require every state-dict key to match (default true)'),
+    })
+    .optional()
+    .describe('weights the model starts from (not applied on --resume)'),
   optimizer: namedOptions('optimizer').describe('the optimizer and its options'),
   loss: z
     .union([z.string(), namedOptions('loss')])

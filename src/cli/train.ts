@@ -33,6 +33,7 @@ import {
 import type { TrainConfig } from './config.js';
 import { checkLabels, type PreparedData, prepareData, type Split } from './data.js';
 import { forecastScores } from './forecast-data.js';
+import { initWeights } from './init-weights.js';
 import { buildMetrics } from './metrics.js';
 import { writeReport } from './report.js';
 import { chooseRunDir, RUN_FILES } from './run-dir.js';
@@ -107,6 +108,10 @@ export async function trainCommand(
   // Tables decide the task from their target column (checked against the loss there).
   const task = data.task ?? guess;
   const model = buildModel(config.model, data.sampleShape);
+  if (config.init && !options.resume) {
+    const n = await initWeights(model, config.init);
+    log(`initialized ${n} tensors from ${config.init.from}`);
+  }
   model.eval();
   const numOutputs = modelOutputs(model.forward.bind(model), data.sampleShape);
   model.train();
