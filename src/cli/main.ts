@@ -8,6 +8,7 @@ import { RUNS_HELP, runsCommand } from './commands/runs.js';
 import { UI_HELP, uiCommand } from './commands/ui.js';
 import { loadConfig, type TrainConfig, validateConfig } from './config.js';
 import { evalCommand, predictCommand } from './inference.js';
+import { launchWorkers, wantsLaunch } from './launch.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 
@@ -45,7 +46,10 @@ Options:
   --limit N           use only the first N training samples (quick trials)
   --store S           tracking store: SQLite file or postgresql:// URL (default: KILN_STORE,
                       else <output.dir>/kiln.db; KILN_TRACK=0 turns tracking off)
-  --log-every N       also track the running batch loss and metrics every N batches`,
+  --log-every N       also track the running batch loss and metrics every N batches
+
+  --nproc-per-node N  train data-parallel in N processes (see docs/distributed.md), with
+                      --nnodes M --node-rank R --master-addr A --master-port P for M machines`,
   eval: `kiln eval <run-dir|checkpoint> [--data FILE [--labels FILE]]
 
 Evaluates a trained model on its config's test split, or on a CSV file (with the label
@@ -84,6 +88,11 @@ const OPTIONS = {
   labels: { type: 'string' },
   store: { type: 'string' },
   'log-every': { type: 'string' },
+  'nproc-per-node': { type: 'string' },
+  nnodes: { type: 'string' },
+  'node-rank': { type: 'string' },
+  'master-addr': { type: 'string' },
+  'master-port': { type: 'string' },
 } as const;
 
 /** A wrong command line: exit code 1 with a message, like other user errors. */
@@ -156,6 +165,7 @@ export async function main(
       case 'train': {
         need(1, 'the config file');
         const config = applyOverrides(await loadConfig(rest[0]!), values);
+        if (wantsLaunch(values)) return await launchWorkers(argv, values);
         const logEvery = intOption(values['log-every'], 'log-every');
         const trainOptions = {
           resume: values.resume === true,

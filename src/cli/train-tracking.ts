@@ -20,7 +20,7 @@ export interface TrainTracking {
   fail(error: unknown): Promise<never>;
 }
 
-const NO_TRACKING: TrainTracking = {
+export const NO_TRACKING: TrainTracking = {
   callback: {},
   finish: async () => undefined,
   fail: async (e) => {

@@ -32,13 +32,14 @@ import {
 } from './build.js';
 import type { TrainConfig } from './config.js';
 import { checkLabels, type PreparedData, prepareData, type Split } from './data.js';
+import { checkDistributedConfig, joinWorkerGroup } from './distributed.js';
 import { forecastScores } from './forecast-data.js';
 import { initWeights } from './init-weights.js';
 import { buildMetrics } from './metrics.js';
 import { writeReport } from './report.js';
 import { chooseRunDir, RUN_FILES } from './run-dir.js';
 import { defaultTableMetrics } from './table-data.js';
-import { startTrainTracking } from './train-tracking.js';
+import { NO_TRACKING, startTrainTracking } from './train-tracking.js';
 
 /** Options of `kiln train` beyond the config file. */
 export interface TrainCommandOptions {
@@ -100,6 +101,10 @@ export async function trainCommand(
   options: TrainCommandOptions,
 ): Promise<TrainResult> {
   const { log } = options;
+  // A worker of --nproc-per-node: only rank 0 writes the run folder (others print to nowhere).
+  const dist = await joinWorkerGroup();
+  const isMain = dist?.isMain ?? true;
+  if (dist) checkDistributedConfig(config.data.sampling);
   manualSeed(config.seed);
   const { classification } = buildLoss(config.loss);
   const declared = config.task === 'forecast' ? 'regression' : config.task;
@@ -131,10 +136,15 @@ export async function trainCommand(
   const scheduler = config.schedule ? buildScheduler(config.schedule, optimizer) : undefined;
   const { epochs, batchSize } = config.training;
   const evalBatch = config.training.evalBatchSize ?? 500;
-  const train = loader(data.train, batchSize, true, config.seed, sampleWeights(config, data));
+  const train = dist
+    ? dist.trainLoader(data.train, batchSize, config.seed)
+    : loader(data.train, batchSize, true, config.seed, sampleWeights(config, data));
   const validation = data.validation ? loader(data.validation, evalBatch, false, 0) : undefined;
 
-  const runDir = await chooseRunDir(config.output.dir, config.name, options.resume);
+  const runDir =
+    isMain || options.resume
+      ? await chooseRunDir(config.output.dir, config.name, options.resume)
+      : '';
   const checkpointDir = join(runDir, RUN_FILES.checkpoints);
   const monitor = config.callbacks.checkpoint?.monitor ?? (validation ? 'val_loss' : 'loss');
   const earlyStopping = config.callbacks.earlyStopping
@@ -197,10 +207,12 @@ export async function trainCommand(
     loss: config.loss,
     lossWeight,
   };
-  await writeFileAtomic(join(runDir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
-  await writeFileAtomic(join(runDir, RUN_FILES.model), `${JSON.stringify(record, null, 2)}\n`);
-  if (data.rows)
-    await writeFileAtomic(join(runDir, RUN_FILES.split), `${JSON.stringify(data.rows)}\n`);
+  if (isMain) {
+    await writeFileAtomic(join(runDir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFileAtomic(join(runDir, RUN_FILES.model), `${JSON.stringify(record, null, 2)}\n`);
+    if (data.rows)
+      await writeFileAtomic(join(runDir, RUN_FILES.split), `${JSON.stringify(data.rows)}\n`);
+  }
 
   const secondsPerEpoch: number[] = [];
   let epochStart = 0;
@@ -214,21 +226,25 @@ export async function trainCommand(
       ctx.logs.seconds = seconds;
     },
   });
-  const callbacks: Callback[] = [
-    timer,
-    new ProgressBar(),
-    new CSVLogger(join(runDir, RUN_FILES.metrics), { append: options.resume }),
-  ];
+  const callbacks: Callback[] = [timer];
+  if (dist) callbacks.push(dist.callback);
+  if (isMain) {
+    callbacks.push(
+      new ProgressBar(),
+      new CSVLogger(join(runDir, RUN_FILES.metrics), { append: options.resume }),
+    );
+  }
   if (config.callbacks.terminateOnNaN ?? true) callbacks.push(new TerminateOnNaN());
   if (earlyStopping) callbacks.push(earlyStopping);
   if (plateau) callbacks.push(plateau);
-  callbacks.push(checkpoint);
+  if (isMain) callbacks.push(checkpoint);
   // Every run is tracked (k.track): params, epoch metrics, artifacts. KILN_TRACK=0 turns it off.
-  const tracking = await startTrainTracking(config, runDir, options);
+  // Only rank 0 of a distributed job tracks.
+  const tracking = isMain ? await startTrainTracking(config, runDir, options) : NO_TRACKING;
   callbacks.push(tracking.callback);
 
   const trainer = new Trainer({
-    model,
+    model: dist ? dist.wrap(model) : model,
     optimizer,
     loss,
     metrics: buildMetrics(runMetrics(config, data, numOutputs), data.preprocessing),
@@ -250,6 +266,8 @@ export async function trainCommand(
       ...(validation ? { validation } : {}),
     })
     .catch(tracking.fail);
+  await dist?.close();
+  if (!isMain) return { runDir, test: null, secondsPerEpoch };
   await save(join(runDir, RUN_FILES.weights), model.stateDict(), {
     format: 'pt',
     producer: 'kiln',

@@ -1,4 +1,4 @@
-import { Module } from '../nn/module.js';
+import { type LoadStateDictOptions, type LoadStateDictResult, Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Callback } from '../train/callback.js';
 import { DistributedError } from './errors.js';
@@ -129,6 +129,22 @@ export class DistributedDataParallel<I extends unknown[] = unknown[], O = unknow
   /** Waits for the gradient all-reduces (starting those backward did not) and averages `.grad` across ranks. */
   syncGradients(): Promise<void> {
     return this.reducer.finish();
+  }
+
+  /**
+   * The wrapped module's state dict. Deliberately without PyTorch's `module.` key prefix, so a
+   * checkpoint written during distributed training loads into the plain model.
+   */
+  override stateDict(): Record<string, Tensor> {
+    return this.module.stateDict();
+  }
+
+  /** Loads into the wrapped module (keys without a `module.` prefix, as `stateDict`). */
+  override loadStateDict(
+    stateDict: Record<string, Tensor>,
+    options: LoadStateDictOptions = {},
+  ): LoadStateDictResult {
+    return this.module.loadStateDict(stateDict, options);
   }
 
   /** Number of gradient buckets and their parameter counts, in launch order (for tests and tuning). */

@@ -48,8 +48,12 @@ export function runNode(
   });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
   const done = new Promise<ProcResult>((resolve) =>
     child.on('close', (code, signal) => {
