@@ -40,9 +40,13 @@ const ADDON = join('build', 'Release', 'kiln_dist.node');
 
 let cached: { addon: RawDistAddon | null; error: string } | undefined;
 
-/** Loads `build/Release/kiln_dist.node` once; null with the reason when it is absent or broken. */
+/** Loads `build/Release/kiln_dist.node` once; null with the reason when it is absent, broken or disabled (KILN_NO_GLOO=1). */
 export function loadDistAddon(): { addon: RawDistAddon | null; error: string } {
   if (cached) return cached;
+  if (process.env.KILN_NO_GLOO === '1') {
+    cached = { addon: null, error: 'disabled by KILN_NO_GLOO=1' };
+    return cached;
+  }
   // src/distributed and dist/distributed both sit two levels below the package root.
   let dir = dirname(fileURLToPath(import.meta.url));
   let path: string | null = null;

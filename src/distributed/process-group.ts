@@ -169,6 +169,9 @@ export async function initProcessGroup(options: InitProcessGroupOptions = {}): P
       size: worldSize,
       timeoutMs,
     });
+    // Rank 0 serves the rendezvous from this thread's event loop: wait until every rank is
+    // through it before any rank may block that loop (DDP's start-up broadcast does).
+    await pg.barrier();
   } catch (e) {
     pg.close();
     server?.close();

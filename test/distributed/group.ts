@@ -32,7 +32,7 @@ export function runNode(
   env: Record<string, string>,
   deadlineMs: number,
   wrap: string[] = [],
-): { pid: number; done: Promise<ProcResult> } {
+): { pid: number; done: Promise<ProcResult>; stdout: () => string } {
   const cmd = wrap.length > 0 ? wrap[0]! : process.execPath;
   const args = [
     ...wrap.slice(1),
@@ -61,7 +61,7 @@ export function runNode(
       resolve({ code, signal, out, err, pid: child.pid! });
     }),
   );
-  return { pid: child.pid!, done };
+  return { pid: child.pid!, done, stdout: () => out };
 }
 
 /** Starts ranks 0..n-1 of `script` (a path under test/distributed) on 127.0.0.1. */
