@@ -1,5 +1,5 @@
 /** The dashboard's view of a tracking store (SQLite or PostgreSQL): TrackStore -> DashboardSource. */
-import { rm } from 'node:fs/promises';
+import { deleteRunFiles } from '../cli/commands/runs-delete.js';
 import { KilnError } from '../tensor/errors.js';
 import { openStore } from '../track/open.js';
 import type { RunSummary, StudyRecord, TrackStore, TrialRecord } from '../track/types.js';
@@ -124,10 +124,11 @@ export function storeSource(store: TrackStore): DashboardSource {
       };
     },
     async deleteRun(id) {
-      const owns = await store.ownsRunDir(id);
-      const removed = await store.deleteRun(id);
-      if (!removed) throw new ApiError(404, `no run '${id}'`);
-      if (owns && removed.runDir) await rm(removed.runDir, { recursive: true, force: true });
+      const run = await store.getRun(id);
+      if (!run || run.id !== id) throw new ApiError(404, `no run '${id}'`);
+      // The same removal as `kiln runs delete`: the folder kiln created, else the artifacts.
+      await deleteRunFiles(store, run);
+      await store.deleteRun(id);
     },
     async studies() {
       const studies = await store.listStudies();

@@ -4,7 +4,7 @@
 // `kiln ui --host 0.0.0.0`. Screenshots go to test-output/ui/.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import { storeSource } from '../../src/ui/store-source.js';
 import {
   browserMissing,
   canvasInk,
+  kiln,
   launch,
   SHOTS,
   trainFixture,
@@ -35,19 +36,34 @@ let page: Page;
 let problems: string[];
 const ids: Record<string, string> = {};
 
+/** `kiln train` of the iris MLP, tracked in the test store with every batch logged. */
+function train(name: string, lr: string, epochs: string) {
+  const args = ['train', 'examples/iris.yaml', '--name', name, '--lr', lr, '--epochs', epochs];
+  return kiln([...args, '--out', runs, '--store', db, '--log-every', '1']);
+}
+
+async function runId(name: string): Promise<string | undefined> {
+  return (await store.listRuns()).find((r) => r.name === name)?.id;
+}
+
+const dataset = (selector: string, field: string) =>
+  page.$eval(selector, (e, f) => (e as HTMLElement).dataset[f], field);
+
 describe('dashboard in chromium', { skip }, () => {
   before(async () => {
-    const [a, b] = await Promise.all([
-      trainFixture([db, runs, 'iris-lr-0.01', '0.01', '12']).done,
-      trainFixture([db, runs, 'iris-lr-0.1', '0.1', '12']).done,
+    await Promise.all([
+      train('iris-slow', '0.01', '12').done,
+      train('iris-fast', '0.1', '12').done,
+      trainFixture([db, runs, 'iris-library', '0.05', '12']).done,
     ]);
-    ids.slow = a;
-    ids.fast = b;
-    store = await openStore(db);
+    // Stale heartbeats turn into "killed" after 6 s here (default 120 s).
+    store = await openStore(db, { staleAfterMs: 6000 });
+    for (const name of ['iris-slow', 'iris-fast', 'iris-library']) ids[name] = (await runId(name))!;
     const evil = await store.createRun({ experiment: 'iris', name: '<img src=x id=pwned>' });
     await store.logParams(evil.id, { note: '<script>window.pwned=1</script>' });
     await store.endRun(evil.id, 'failed');
-    ui = await startDashboard({ source: storeSource(await openStore(db)), port: 0, pollMs: 300 });
+    const source = storeSource(await openStore(db, { staleAfterMs: 6000 }));
+    ui = await startDashboard({ source, port: 0, pollMs: 300 });
     browser = await launch();
     page = await browser.newPage();
     problems = await watchProblems(page);
@@ -59,10 +75,10 @@ describe('dashboard in chromium', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows the runs table, sorts, filters, and renders stored text as text', async () => {
+  it('shows the runs table: columns, sort, filter, stored text as text', async () => {
     await page.goto(ui.url);
     await page.waitForSelector('main[data-ready] #runs-table');
-    assert.equal(await page.$eval('#runs-table', (t) => (t as HTMLElement).dataset.rows), '3');
+    assert.equal(await dataset('#runs-table', 'rows'), '4');
     const names = () =>
       page.$$eval('#runs-table tr[data-run-id] td:nth-child(2)', (tds) =>
         tds.map((t) => t.textContent),
@@ -70,17 +86,22 @@ describe('dashboard in chromium', { skip }, () => {
     assert.ok((await names()).includes('<img src=x id=pwned>'), 'the name is shown as text');
     assert.equal(await page.$('#pwned'), null, 'no element was injected');
     assert.equal(await page.evaluate(() => (window as { pwned?: number }).pwned), undefined);
-    await page.click('th[data-col="metrics.val_accuracy"]');
+    await page.click('details.columns summary');
+    if (!(await page.isChecked('input[data-column="params.optimizer.lr"]')))
+      await page.check('input[data-column="params.optimizer.lr"]');
+    await page.click('details.columns summary');
     await page.click('th[data-col="params.optimizer.lr"]');
-    assert.deepEqual((await names()).slice(0, 2), ['iris-lr-0.01', 'iris-lr-0.1']);
+    if ((await page.getAttribute('th[data-col="params.optimizer.lr"]', 'class'))?.includes('desc'))
+      await page.click('th[data-col="params.optimizer.lr"]');
+    assert.deepEqual((await names()).slice(0, 3), ['iris-slow', 'iris-library', 'iris-fast']);
     await page.click('th[data-col="params.optimizer.lr"]');
-    assert.deepEqual((await names()).slice(0, 2), ['iris-lr-0.1', 'iris-lr-0.01']);
-    await page.fill('#filter', 'params.optimizer.lr < 0.05 and metrics.val_accuracy > 0');
+    assert.deepEqual((await names()).slice(0, 3), ['iris-fast', 'iris-library', 'iris-slow']);
+    await page.fill('#filter', 'params.optimizer.lr < 0.05 and metrics.accuracy > 0');
     await page.press('#filter', 'Enter');
     await page.waitForFunction(
       () => document.querySelector('#runs-table')?.getAttribute('data-rows') === '1',
     );
-    assert.deepEqual(await names(), ['iris-lr-0.01']);
+    assert.deepEqual(await names(), ['iris-slow']);
     await page.fill('#filter', 'params.optimizer.lr <');
     await page.press('#filter', 'Enter');
     await page.waitForSelector('#runs-message.error');
@@ -88,65 +109,83 @@ describe('dashboard in chromium', { skip }, () => {
     await page.fill('#filter', '');
     await page.press('#filter', 'Enter');
     await page.waitForFunction(
-      () => document.querySelector('#runs-table')?.getAttribute('data-rows') === '3',
+      () => document.querySelector('#runs-table')?.getAttribute('data-rows') === '4',
     );
     await page.screenshot({ path: join(SHOTS, 'runs.png') });
   });
 
-  it('opens a run page whose loss curve holds every logged point', async () => {
-    await page.click(`tr[data-run-id="${ids.fast}"] a`);
+  it('opens a kiln train run: curves hold every logged point, files download', async () => {
+    await page.click(`tr[data-run-id="${ids['iris-fast']}"] a`);
     await page.waitForSelector('main[data-ready] .chart[data-title="loss"][data-points]');
-    const logged = (await store.metricKeys(ids.fast)).find((m) => m.key === 'loss')!.count;
-    assert.equal(logged, 12 * 8, '8 batches of 16 flowers per epoch');
+    const counts = Object.fromEntries(
+      (await store.metricKeys(ids['iris-fast']!)).map((m) => [m.key, m.count]),
+    );
+    assert.equal(counts.batch_loss, 12 * 8, '8 batches of 16 flowers per epoch, all logged');
     const loss = '.chart[data-title="loss"]';
-    assert.equal(await page.$eval(loss, (e) => (e as HTMLElement).dataset.points), String(logged));
+    assert.equal(await dataset(loss, 'points'), String(counts.loss! + counts.batch_loss!));
     assert.ok((await canvasInk(page, `${loss} canvas`)) > 500, 'the curve is drawn');
     assert.equal(
-      await page.$eval(
-        '.chart[data-title="learning rate"]',
-        (e) => (e as HTMLElement).dataset.points,
-      ),
-      '12',
+      await dataset('.chart[data-title="learning rate"]', 'points'),
+      String(counts.lr! + counts.batch_lr!),
     );
     assert.match(await page.$eval('#params', (t) => t.textContent ?? ''), /optimizer\.lr\s*0\.1/);
     assert.match(await page.$eval('#config', (t) => t.textContent ?? ''), /lr: 0\.1/);
-    await page.waitForFunction(() => {
-      const img = document.querySelector('.images img') as HTMLImageElement | null;
-      return img?.complete && img.naturalWidth > 0;
-    });
+    const href = await page.$eval('#files a[href$="/files/model.safetensors"]', (a) =>
+      a.getAttribute('href'),
+    );
+    const size = await page.evaluate(
+      (h) =>
+        fetch(h!)
+          .then((r) => r.arrayBuffer())
+          .then((b) => b.byteLength),
+      href,
+    );
+    const artifact = (await store.listArtifacts(ids['iris-fast']!)).find(
+      (a) => a.path === 'model.safetensors',
+    );
+    assert.equal(size, artifact?.size);
     await page.check('#log-scale');
     await page.waitForFunction(
       () =>
         document.querySelector('.chart[data-title="loss"]')?.getAttribute('data-points') !== '0',
     );
     await page.screenshot({ path: join(SHOTS, 'run.png'), fullPage: true });
-    const files = await page.$$eval('#files a', (as) => as.map((a) => a.getAttribute('href')));
-    assert.ok(files.some((f) => f?.endsWith('/files/confusion-matrix.svg')));
+  });
+
+  it("shows a run folder's images (a confusion matrix written by a library run)", async () => {
+    await page.goto(`${ui.url}#/run/${ids['iris-library']}`);
+    await page.waitForSelector('main[data-ready]');
+    await page.waitForFunction(() => {
+      const img = document.querySelector('.images img') as HTMLImageElement | null;
+      return img?.complete && img.naturalWidth > 0;
+    });
   });
 
   it('compares two runs: overlaid curves, params differences, parallel coordinates', async () => {
-    await page.goto(`${ui.url}#/compare/${ids.slow},${ids.fast}`);
+    await page.goto(`${ui.url}#/compare/${ids['iris-slow']},${ids['iris-fast']}`);
     await page.waitForSelector('main[data-ready]');
     assert.equal(
-      await page.$eval('.chart[data-title="loss"]', (e) => (e as HTMLElement).dataset.series),
-      '2',
+      await dataset('.chart[data-title="loss"]', 'series'),
+      '4',
+      'loss and batch_loss of each',
     );
     assert.ok((await canvasInk(page, '.chart[data-title="loss"] canvas')) > 500);
     const diff = await page.$$eval('#compare-params tr.diff', (rows) =>
       rows.map((r) => (r as HTMLElement).dataset.key),
     );
-    assert.deepEqual(diff, ['optimizer.lr']);
+    assert.deepEqual(diff, ['name', 'optimizer.lr']);
     assert.ok((await canvasInk(page, '#parcoords canvas')) > 200, 'parallel coordinates drawn');
-    assert.equal(await page.$eval('#parcoords', (e) => (e as HTMLElement).dataset.lines), '2');
+    assert.equal(await dataset('#parcoords', 'lines'), '2');
+    assert.ok((await canvasInk(page, '#scatter canvas')) > 50, 'scatter drawn');
     await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
   });
 
-  it('updates a live run without a reload while it trains', async () => {
-    const stop = join(dir, 'stop-live');
-    const live = trainFixture([db, runs, 'iris-live', '0.05', '5000', stop]);
+  it('updates a live kiln train run without a reload; a killed run shows as killed', async () => {
+    const live = train('iris-live', '0.05', '3000');
+    live.done.catch(() => undefined);
     let id: string | undefined;
-    for (let i = 0; i < 200 && !id; i++) {
-      const found = (await store.listRuns({ filter: "name = 'iris-live'" }))[0];
+    for (let i = 0; i < 600 && !id; i++) {
+      const found = (await store.listRuns()).find((r) => r.name === 'iris-live');
       if (found && Object.keys(found.metrics).length > 0) id = found.id;
       else await new Promise((r) => setTimeout(r, 100));
     }
@@ -154,21 +193,17 @@ describe('dashboard in chromium', { skip }, () => {
     await page.goto(`${ui.url}#/run/${id}`);
     await page.waitForSelector('main[data-ready] .chart[data-title="loss"]');
     assert.equal(await page.$eval('#run-status .status', (e) => e.textContent), 'running');
-    const total = () =>
-      page.$eval('.chart[data-title="loss"]', (e) => Number((e as HTMLElement).dataset.total));
-    const first = await total();
+    const first = Number(await dataset('.chart[data-title="loss"]', 'total'));
     await page.waitForFunction(
       (n) =>
         Number(document.querySelector('.chart[data-title="loss"]')?.getAttribute('data-total')) > n,
       first,
       { timeout: 30_000 },
     );
-    const grown = await total();
-    assert.ok(grown > first, `${grown} > ${first}`);
+    assert.ok(Number(await dataset('.chart[data-title="loss"]', 'total')) > first);
     await page.screenshot({ path: join(SHOTS, 'live.png') });
-    writeFileSync(stop, '');
-    await live.done;
-    await page.waitForSelector('#run-status .status[data-status="finished"]', { timeout: 30_000 });
+    live.child.kill('SIGKILL');
+    await page.waitForSelector('#run-status .status[data-status="killed"]', { timeout: 30_000 });
     assert.deepEqual(problems, [], 'no CSP violation or script error');
   });
 

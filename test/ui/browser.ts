@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // Real chromium for the dashboard tests (and the dashboard benchmark), driven by playwright-core.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,4 +86,23 @@ export function trainFixture(args: string[]): { done: Promise<string>; pid: numb
     );
   });
   return { done, pid: child.pid };
+}
+
+/** Runs `kiln <args>` (bin/kiln.mjs) as a child process. */
+export function kiln(args: string[]): { done: Promise<void>; child: ChildProcess } {
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, '../../bin/kiln.mjs'), ...args],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, KILN_QUIET: '1' },
+    },
+  );
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`kiln ${args[0]} exited with ${code ?? signal}`)),
+    );
+  });
+  return { done, child };
 }

@@ -3,16 +3,14 @@
  * each epoch's validation accuracy and the learning rate into a tracking store, and a confusion
  * matrix SVG into its run folder.
  *
- * Usage: tsx test/ui/train-fixture.ts <store> <runs-dir> <name> <lr> <epochs> [stop-file]
- * With a stop file, it trains until that file exists (at most `epochs` epochs): a live run whose
- * end the test decides.
+ * Usage: tsx test/ui/train-fixture.ts <store> <runs-dir> <name> <lr> <epochs>
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k from '../../src/index.js';
 import { openStore } from '../../src/track/open.js';
 
-const [storePath, runsDir, name, lrArg, epochsArg, stopFile] = process.argv.slice(2);
+const [storePath, runsDir, name, lrArg, epochsArg] = process.argv.slice(2);
 const lr = Number(lrArg);
 const epochs = Number(epochsArg);
 const { nn, optim, F, data } = k;
@@ -53,7 +51,6 @@ await store.setTags(run.id, { purpose: 'dashboard test' });
 
 let step = 0;
 for (let epoch = 0; epoch < epochs; epoch++) {
-  if (stopFile && existsSync(stopFile)) break;
   model.train();
   const points = [];
   for await (const [x, y] of loader) {

@@ -45,6 +45,7 @@ export class LineChart {
         label: s.label,
         stroke: s.color ?? COLORS[i % COLORS.length],
         width: 1.5,
+        ...(s.dash ? { dash: s.dash } : {}),
         spanGaps: false,
         ...(points && !s.line ? { paths: () => null, points: { show: true, size: 7 } } : {}),
       });

@@ -76,7 +76,14 @@ export async function showCompare(main, ids) {
     metricKeys.map((m) => h('option', { value: m }, m)),
   );
   const pcBox = h('div', { class: 'parcoords', id: 'parcoords' });
-  const varying = paramKeys.filter((k) => differs(runs.map((r) => r.params[k])));
+  // Params that differ between the runs, numbers first; the run's name says nothing new.
+  const varying = paramKeys
+    .filter((k) => k !== 'name' && differs(runs.map((r) => r.params[k])))
+    .sort(
+      (a, b) =>
+        Number(typeof runs[0].params[b] === 'number') -
+        Number(typeof runs[0].params[a] === 'number'),
+    );
   const drawPc = () => {
     const metric = metricSelect.value;
     const axes = [...(varying.length ? varying : paramKeys).slice(0, 12), metric].map(
@@ -160,14 +167,24 @@ export async function showCompare(main, ids) {
     h('h2', {}, 'Scatter ', h('label', { class: 'small' }, 'param ', xParam, ' metric ', yMetric)),
     scatterBox,
   );
-  const keys = [...new Set(runs.flatMap((r) => r.metricKeys.map((m) => m.key)))];
+  const keys = [
+    ...new Set(runs.flatMap((r) => r.metricKeys.filter((m) => m.count > 1).map((m) => m.key))),
+  ];
   for (const [name, group] of groupMetrics(keys)) {
+    // One color per run (as the swatches above); the second and later keys of a group dashed.
     const sources = [];
-    for (const key of group)
-      runs.forEach((r) => {
+    group.forEach((key, k) => {
+      runs.forEach((r, i) => {
         if (r.metricKeys.some((m) => m.key === key))
-          sources.push({ runId: r.id, key, label: group.length > 1 ? `${r.name} ${key}` : r.name });
+          sources.push({
+            runId: r.id,
+            key,
+            label: group.length > 1 ? `${r.name} ${key}` : r.name,
+            color: COLORS[i % COLORS.length],
+            dash: k > 0 ? [6, 4] : undefined,
+          });
       });
+    });
     charts.push(new RemoteChart(chartGrid, name, sources, view));
   }
   if (metricKeys.length) {

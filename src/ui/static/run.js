@@ -4,10 +4,13 @@ import * as api from './api.js';
 import { LineChart } from './charts.js';
 import { dateTime, duration, fmt, h, replace, statusBadge } from './dom.js';
 
-const SPLITS = /^(train|training|val|valid|validation|test)[_/]/;
+const SPLITS = /^(train|training|val|valid|validation|test|batch)[_/]/;
 const LR = /(^|[/_])lr$|learning_?rate/i;
 
-/** Groups metric keys so train and validation curves of one quantity share a chart. */
+/**
+ * Groups metric keys so the train, validation and per-batch curves of one quantity share a chart
+ * (`loss`, `val_loss`, `batch_loss`), and every learning rate goes to one chart.
+ */
 export function groupMetrics(keys) {
   const groups = new Map();
   for (const key of keys) {
@@ -91,7 +94,15 @@ export class RemoteChart {
       ),
     );
     this.chart.box.dataset.total = String(answers.reduce((a, c) => a + c.total, 0));
-    this.chart.setSeries(answers.map((c, i) => ({ label: this.sources[i].label, x: c.x, y: c.y })));
+    this.chart.setSeries(
+      answers.map((c, i) => ({
+        label: this.sources[i].label,
+        color: this.sources[i].color,
+        dash: this.sources[i].dash,
+        x: c.x,
+        y: c.y,
+      })),
+    );
   }
 
   reconfigure() {
@@ -174,6 +185,12 @@ export async function showRun(main, id, info) {
       meta.filter(([, v]) => v !== null && v !== undefined && v !== ''),
     ),
     h('h2', {}, 'Metrics'),
+    h(
+      'details',
+      { class: 'final' },
+      h('summary', {}, 'Final values'),
+      table('final-metrics', Object.entries(run.metrics)),
+    ),
     bar,
     chartGrid,
     run.system?.time.length ? h('h2', {}, 'System') : null,
@@ -219,7 +236,8 @@ export async function showRun(main, id, info) {
     run.configYaml ? h('h2', {}, 'Config') : null,
     run.configYaml ? h('pre', { class: 'config', id: 'config' }, run.configYaml) : null,
   );
-  for (const [name, keys] of groupMetrics(run.metricKeys.map((m) => m.key))) {
+  const curves = run.metricKeys.filter((m) => m.count > 1 || run.status === 'running');
+  for (const [name, keys] of groupMetrics(curves.map((m) => m.key))) {
     charts.push(
       new RemoteChart(
         chartGrid,
