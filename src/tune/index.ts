@@ -55,3 +55,5 @@ export type { SuggestOptions } from './trial.js';
 export { Trial, TrialPruned } from './trial.js';
 export type { Pruner, Sampler, SearchSpace, StudyView } from './view.js';
 export { NopPruner } from './view.js';
+export type { CmaEsSamplerOptions } from './samplers/cmaes.js';
+export { CmaEsSampler } from './samplers/cmaes.js';
