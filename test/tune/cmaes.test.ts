@@ -23,11 +23,16 @@ describe('k.tune.CmaEsSampler', () => {
     assert.ok(cma.bestValue < 0.05, `CMA-ES best ${cma.bestValue}`);
     assert.ok(cma.bestValue < rnd.bestValue / 20, `${cma.bestValue} vs random ${rnd.bestValue}`);
     // Generations are recorded on the trials.
-    assert.ok(cma.trials.slice(1).every((t) => typeof t.systemAttrs['cma:generation'] === 'string'));
+    assert.ok(
+      cma.trials.slice(1).every((t) => typeof t.systemAttrs['cma:generation'] === 'string'),
+    );
   });
 
   it('maps log and integer ranges and leaves categoricals to random sampling', async () => {
-    const study = await tune.createStudy({ sampler: new tune.CmaEsSampler({ seed: 1 }), direction: 'maximize' });
+    const study = await tune.createStudy({
+      sampler: new tune.CmaEsSampler({ seed: 1 }),
+      direction: 'maximize',
+    });
     await study.optimize(
       (t) => {
         const lr = t.suggestFloat('lr', 1e-5, 1, { log: true });
@@ -35,7 +40,12 @@ describe('k.tune.CmaEsSampler', () => {
         const s = t.suggestInt('s', 0, 30, { step: 5 });
         const c = t.suggestCategorical('c', ['a', 'b', 'c']);
         assert.ok(Number.isInteger(n) && n >= 1 && n <= 64 && s % 5 === 0);
-        return -((Math.log10(lr) + 3) ** 2) - (Math.log2(n) - 4) ** 2 - (s - 15) ** 2 / 25 + (c === 'a' ? 0.1 : 0);
+        return (
+          -((Math.log10(lr) + 3) ** 2) -
+          (Math.log2(n) - 4) ** 2 -
+          (s - 15) ** 2 / 25 +
+          (c === 'a' ? 0.1 : 0)
+        );
       },
       { nTrials: 120 },
     );
@@ -48,7 +58,9 @@ describe('k.tune.CmaEsSampler', () => {
   it('restarts with a doubled population when the search collapses (IPOP)', async () => {
     const sampler = new tune.CmaEsSampler({ seed: 0, restartStrategy: 'ipop' });
     const study = await tune.createStudy({ sampler });
-    await study.optimize((t) => t.suggestFloat('a', -1, 1) ** 2 + t.suggestFloat('b', -1, 1) ** 2, { nTrials: 600 });
+    await study.optimize((t) => t.suggestFloat('a', -1, 1) ** 2 + t.suggestFloat('b', -1, 1) ** 2, {
+      nTrials: 600,
+    });
     assert.ok(sampler.restartCount >= 1);
     assert.equal(sampler.populationSize, 6 * 2 ** sampler.restartCount);
   });
@@ -73,8 +85,8 @@ describe('k.tune.CmaEsSampler', () => {
     for (let k = 0; k < 3; k++) {
       for (let i = 0; i < 3; i++) {
         let mv = 0;
-        for (let j = 0; j < 3; j++) mv += m[i]![j]! * vectors[j]![k]!;
-        assert.ok(Math.abs(mv - values[k]! * vectors[i]![k]!) < 1e-10);
+        for (let j = 0; j < 3; j++) mv += m[i][j]! * vectors[j][k]!;
+        assert.ok(Math.abs(mv - values[k]! * vectors[i][k]!) < 1e-10);
       }
     }
     assert.ok(Math.abs(values.reduce((s, v) => s + v, 0) - 9) < 1e-10);

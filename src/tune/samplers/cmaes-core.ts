@@ -35,7 +35,10 @@ export class CmaState {
     this.n = n;
     this.popsize = popsize;
     this.mu = Math.floor(popsize / 2);
-    const raw = Array.from({ length: this.mu }, (_, i) => Math.log((popsize + 1) / 2) - Math.log(i + 1));
+    const raw = Array.from(
+      { length: this.mu },
+      (_, i) => Math.log((popsize + 1) / 2) - Math.log(i + 1),
+    );
     const sum = raw.reduce((s, v) => s + v, 0);
     this.weights = raw.map((w) => w / sum);
     this.muEff = 1 / this.weights.reduce((s, w) => s + w * w, 0);
@@ -69,7 +72,8 @@ export class CmaState {
     const x = this.mean.slice();
     for (let i = 0; i < this.n; i++) {
       let y = 0;
-      for (let j = 0; j < this.n; j++) y += (this.B[i]![j] as number) * (this.D[j] as number) * (z[j] as number);
+      for (let j = 0; j < this.n; j++)
+        y += (this.B[i]![j] as number) * (this.D[j] as number) * (z[j] as number);
       x[i]! += this.sigma * y;
     }
     return x;
@@ -89,20 +93,26 @@ export class CmaState {
     for (let i = 0; i < n; i++) this.mean[i]! += this.sigma * yw[i];
     // C^(-1/2) y_w = B D^-1 B^T y_w
     const bty = new Array(n).fill(0);
-    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) bty[j] += (this.B[i]![j] as number) * yw[i];
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < n; i++) bty[j] += (this.B[i]![j] as number) * yw[i];
     const cInvHalf = new Array(n).fill(0);
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) cInvHalf[i] += ((this.B[i]![j] as number) * bty[j]) / (this.D[j] as number);
+      for (let j = 0; j < n; j++)
+        cInvHalf[i] += ((this.B[i]![j] as number) * bty[j]) / (this.D[j] as number);
     }
     const cs = this.cSigma;
     const ps = Math.sqrt(cs * (2 - cs) * this.muEff);
-    for (let i = 0; i < n; i++) this.pSigma[i] = (1 - cs) * (this.pSigma[i] as number) + ps * cInvHalf[i];
+    for (let i = 0; i < n; i++)
+      this.pSigma[i] = (1 - cs) * (this.pSigma[i] as number) + ps * cInvHalf[i];
     const psNorm = Math.hypot(...this.pSigma);
     this.generation++;
     const hSigma =
-      psNorm / Math.sqrt(1 - (1 - cs) ** (2 * this.generation)) < (1.4 + 2 / (n + 1)) * this.chiN ? 1 : 0;
+      psNorm / Math.sqrt(1 - (1 - cs) ** (2 * this.generation)) < (1.4 + 2 / (n + 1)) * this.chiN
+        ? 1
+        : 0;
     const pcf = Math.sqrt(this.cc * (2 - this.cc) * this.muEff);
-    for (let i = 0; i < n; i++) this.pc[i] = (1 - this.cc) * (this.pc[i] as number) + hSigma * pcf * yw[i];
+    for (let i = 0; i < n; i++)
+      this.pc[i] = (1 - this.cc) * (this.pc[i] as number) + hSigma * pcf * yw[i];
     const decay = 1 - this.c1 - this.cMu + (1 - hSigma) * this.c1 * this.cc * (2 - this.cc);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
@@ -134,7 +144,9 @@ export class CmaState {
 }
 
 function identity(n: number): number[][] {
-  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  return Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)),
+  );
 }
 
 /** Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations; columns of `vectors` are eigenvectors. */

@@ -1,6 +1,11 @@
 import { ValueError } from '../../tensor/errors.js';
 import { Generator } from '../../tensor/random.js';
-import type { Distribution, FloatDistribution, IntDistribution, ParamValue } from '../distributions.js';
+import type {
+  Distribution,
+  FloatDistribution,
+  IntDistribution,
+  ParamValue,
+} from '../distributions.js';
 import { snapInternal, toExternal } from '../distributions.js';
 import type { FrozenTrial } from '../frozen-trial.js';
 import { IntersectionCache } from '../search-space.js';
@@ -52,11 +57,23 @@ export class CmaEsSampler implements Sampler {
   private restarts = 0;
 
   constructor(options: CmaEsSamplerOptions = {}) {
-    checkKnown('CmaEsSampler', options, ['seed', 'sigma0', 'popsize', 'nStartupTrials', 'restartStrategy', 'incPopsize']);
+    checkKnown('CmaEsSampler', options, [
+      'seed',
+      'sigma0',
+      'popsize',
+      'nStartupTrials',
+      'restartStrategy',
+      'incPopsize',
+    ]);
     if (options.restartStrategy != null && options.restartStrategy !== 'ipop') {
-      throw new ValueError(`CmaEsSampler: restartStrategy must be 'ipop' or null, got '${options.restartStrategy}'`);
+      throw new ValueError(
+        `CmaEsSampler: restartStrategy must be 'ipop' or null, got '${options.restartStrategy}'`,
+      );
     }
-    if (options.popsize !== undefined && !(Number.isInteger(options.popsize) && options.popsize >= 2)) {
+    if (
+      options.popsize !== undefined &&
+      !(Number.isInteger(options.popsize) && options.popsize >= 2)
+    ) {
       throw new ValueError(`CmaEsSampler: popsize must be an integer >= 2, got ${options.popsize}`);
     }
     const seed = options.seed ?? clockSeed();
@@ -85,7 +102,11 @@ export class CmaEsSampler implements Sampler {
     return numeric;
   }
 
-  sampleRelative(study: StudyView, trial: FrozenTrial, space: SearchSpace): Record<string, ParamValue> {
+  sampleRelative(
+    study: StudyView,
+    trial: FrozenTrial,
+    space: SearchSpace,
+  ): Record<string, ParamValue> {
     const names = Object.keys(space);
     if (names.length === 0) return {};
     if (study.getTrials(['complete']).length < (this.options.nStartupTrials ?? 0)) return {};
@@ -104,7 +125,12 @@ export class CmaEsSampler implements Sampler {
     return out;
   }
 
-  sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, d: Distribution): ParamValue {
+  sampleIndependent(
+    study: StudyView,
+    trial: FrozenTrial,
+    name: string,
+    d: Distribution,
+  ): ParamValue {
     return this.independent.sampleIndependent(study, trial, name, d);
   }
 
@@ -122,7 +148,13 @@ export class CmaEsSampler implements Sampler {
   }
 
   /** Tells every generation whose trials have all completed, restarting (IPOP) on collapse. */
-  private tellFinished(study: StudyView, key: string, names: string[], dists: Numeric[], state: CmaState): void {
+  private tellFinished(
+    study: StudyView,
+    key: string,
+    names: string[],
+    dists: Numeric[],
+    state: CmaState,
+  ): void {
     let current = state;
     for (;;) {
       const tag = `${this.restarts}:${current.generation}`;
