@@ -58,11 +58,12 @@ column) or an IDX image file (with --labels). Prints loss, metrics and the confu
 
 Writes one CSV row per sample: the predicted class and class probabilities, or the predicted
 value for regression. Input is preprocessed with the statistics saved at training time.`,
-  export: `kiln export <run-dir|checkpoint> [--format onnx|safetensors] [-o FILE] [--opset N]
+  export: `kiln export <run-dir|checkpoint> [--format onnx|safetensors] [-o FILE] [--opset N] [--dtype D]
 
 Writes the trained model as ONNX (default; <run>/model.onnx, input 'input' [batch, ...sample],
 output 'output', dynamic batch axis, opset 17) or its weights as safetensors
-(<run>/export.safetensors). Inputs are preprocessed features, as in training.`,
+(<run>/export.safetensors; --dtype float16|bfloat16 halves float tensors). Inputs are
+preprocessed features, as in training.`,
   summary: `kiln summary <config.yaml|json>
 
 Prints the model a config builds: each layer, its output shape and parameter count, and totals.`,
@@ -82,6 +83,7 @@ const OPTIONS = {
   out: { type: 'string', short: 'o' },
   format: { type: 'string' },
   opset: { type: 'string' },
+  dtype: { type: 'string' },
   name: { type: 'string' },
   limit: { type: 'string' },
   data: { type: 'string' },
@@ -210,6 +212,7 @@ export async function main(
           ...(values.format ? { format: values.format } : {}),
           ...(values.out ? { out: values.out } : {}),
           ...(values.opset ? { opset: intOption(values.opset, 'opset') } : {}),
+          ...(values.dtype ? { dtype: values.dtype } : {}),
           log,
         });
         return 0;

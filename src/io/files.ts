@@ -2,6 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { CheckpointError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ioError, writeFileAtomic } from './atomic.js';
+import type { SaveOptions } from './half.js';
 import {
   encodeParts,
   entryTensor,
@@ -26,8 +27,9 @@ export async function save(
   path: string,
   tensors: Record<string, Tensor>,
   metadata?: Record<string, string>,
+  options: SaveOptions = {},
 ): Promise<void> {
-  const { head, parts } = encodeParts(tensors, metadata);
+  const { head, parts } = encodeParts(tensors, metadata, options);
   await writeFileAtomic(path, [head, ...parts]);
 }
 

@@ -22,6 +22,7 @@ export {
 } from './checkpoint.js';
 export type { SafetensorsDType } from './dtypes.js';
 export { load, save } from './files.js';
+export type { HalfDType, SaveOptions } from './half.js';
 export type { JsonValue } from './json.js';
 export {
   decodeSafetensors,

@@ -10,6 +10,7 @@ import {
   WRITE_NAME,
   WRITE_RANK,
 } from './dtypes.js';
+import { halfBytes, type SaveOptions } from './half.js';
 
 /*
  * The safetensors format (https://github.com/huggingface/safetensors):
@@ -302,7 +303,17 @@ function tensorBytes(t: Tensor): Uint8Array {
 export function encodeParts(
   tensors: Record<string, Tensor>,
   metadata: Record<string, string> = {},
+  options: SaveOptions = {},
 ): EncodedParts {
+  const half = options.dtype ?? null;
+  if (half !== null && half !== 'float16' && half !== 'bfloat16')
+    throw new CheckpointError(`safetensors: dtype must be 'float16' or 'bfloat16', got '${half}'`);
+  // Float tensors written as F16/BF16 sort after I32, as the reference orders its dtypes.
+  const halved = (t: Tensor) => half !== null && (t.dtype === 'float32' || t.dtype === 'float64');
+  const rank = (t: Tensor) =>
+    halved(t) ? (half === 'bfloat16' ? 2.25 : 2.5) : WRITE_RANK[t.dtype];
+  const nameOf = (t: Tensor) =>
+    halved(t) ? (half === 'bfloat16' ? 'BF16' : 'F16') : WRITE_NAME[t.dtype];
   if (!isPlainObject(tensors))
     throw new CheckpointError('safetensors: tensors must be an object of name -> Tensor');
   const names = Object.keys(tensors);
@@ -320,7 +331,7 @@ export function encodeParts(
   names.sort((a, b) => {
     const ta = tensors[a]!;
     const tb = tensors[b]!;
-    return WRITE_RANK[ta.dtype] - WRITE_RANK[tb.dtype] || compareUtf8(a, b);
+    return rank(ta) - rank(tb) || compareUtf8(a, b);
   });
   const pieces: string[] = [];
   const metaKeys = Object.keys(metadata).sort(compareUtf8);
@@ -342,9 +353,9 @@ export function encodeParts(
   let offset = 0;
   for (const name of names) {
     const t = tensors[name]!;
-    const bytes = tensorBytes(t);
+    const bytes = halved(t) ? halfBytes(t, half!) : tensorBytes(t);
     parts.push(bytes);
-    const info = `{"dtype":"${WRITE_NAME[t.dtype]}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${offset + bytes.length}]}`;
+    const info = `{"dtype":"${nameOf(t)}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${offset + bytes.length}]}`;
     pieces.push(`${JSON.stringify(name)}:${info}`);
     offset += bytes.length;
   }
@@ -374,8 +385,9 @@ export function encodeParts(
 export function encodeSafetensors(
   tensors: Record<string, Tensor>,
   metadata?: Record<string, string>,
+  options: SaveOptions = {},
 ): Uint8Array {
-  const { head, parts, totalBytes } = encodeParts(tensors, metadata);
+  const { head, parts, totalBytes } = encodeParts(tensors, metadata, options);
   const out = new Uint8Array(totalBytes);
   out.set(head, 0);
   let at = head.length;

@@ -58,6 +58,14 @@ describe('kiln export', () => {
     assert.deepEqual(Object.keys(tensors).sort(), Object.keys(sd).sort());
     for (const [name, t] of Object.entries(sd))
       assert.deepEqual(tensors[name]!.toArray(), t.toArray());
+    const half = join(root, 'iris-bf16.safetensors');
+    const args = ['export', runDir, '--format', 'safetensors', '--dtype', 'bfloat16', '-o', half];
+    assert.equal((await runMain(args)).code, 0);
+    const { tensors: halves } = await k.io.load(half);
+    for (const [name, t] of Object.entries(sd)) {
+      const err = halves[name]!.sub(t).abs().div(t.abs().add(1e-30)).amax().item() as number;
+      assert.ok(err <= 2 ** -8, `${name}: bfloat16 relative error ${err}`);
+    }
   });
 
   it('bad arguments exit 1 with one line', async () => {
@@ -72,6 +80,11 @@ describe('kiln export', () => {
         ['export', runDir, '--opset', '99'],
         /opsetVersion must be an integer from 13 to 22, got 99/,
       ],
+      [
+        ['export', runDir, '--format', 'safetensors', '--dtype', 'int8'],
+        /--dtype must be float32, float16 or bfloat16, got 'int8'/,
+      ],
+      [['export', runDir, '--dtype', 'float16'], /--dtype applies to --format safetensors only/],
     ] as const) {
       const r = await runMain([...argv]);
       assert.equal(r.code, 1, `${argv.join(' ')}: ${r.err}`);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { save } from '../../io/files.js';
+import type { HalfDType } from '../../io/half.js';
 import { exportModel } from '../../onnx/export.js';
 import { zeros } from '../../ops/creation.js';
 import { ConfigError } from '../../tensor/errors.js';
@@ -13,6 +14,8 @@ export interface ExportCommandOptions {
   out?: string;
   /** ONNX opset (default 17). */
   opset?: number;
+  /** safetensors only: write float tensors as 'float16' or 'bfloat16' (default: as they are). */
+  dtype?: string;
   log?: (s: string) => void;
 }
 
@@ -39,10 +42,16 @@ export async function exportCommand(
   const log = options.log ?? console.log;
   if (format === 'safetensors') {
     const out = options.out ?? join(run.runDir, 'export.safetensors');
-    await save(out, run.model.stateDict(), { format: 'pt' });
+    const dtype = options.dtype;
+    if (dtype !== undefined && dtype !== 'float16' && dtype !== 'bfloat16' && dtype !== 'float32')
+      throw new ConfigError(`export: --dtype must be float32, float16 or bfloat16, got '${dtype}'`);
+    const half = dtype === 'float16' || dtype === 'bfloat16' ? { dtype: dtype as HalfDType } : {};
+    await save(out, run.model.stateDict(), { format: 'pt' }, half);
     log(`wrote ${out} (${Object.keys(run.model.stateDict()).length} tensors)`);
     return out;
   }
+  if (options.dtype !== undefined)
+    throw new ConfigError('export: --dtype applies to --format safetensors only');
   const out = options.out ?? join(run.runDir, 'model.onnx');
   // An Embedding first takes int32 token ids; everything else takes float32 features.
   const dtype = run.record.layers[0]?.type === 'Embedding' ? 'int32' : 'float32';
