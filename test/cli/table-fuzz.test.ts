@@ -121,7 +121,7 @@ function mutated(count: number, seed: number): { name: string; text: string }[] 
 function checkMessage(message: string, file: string): void {
   assert.ok(!message.includes('\n'), `one line: ${message}`);
   assert.ok(message.includes(file), `names the file ${file}: ${message}`);
-  if (/field|column \d|cell|quote|target is missing/.test(message))
+  if (/fields|column \d|cell|quote|target is missing/.test(message))
     assert.match(message, /line \d+/, `names the line: ${message}`);
 }
 

@@ -112,6 +112,14 @@ describe('penguins: text categories and empty cells', () => {
     );
   });
 
+  it('kiln summary infers the feature count from the whole table', async () => {
+    const r = await runMain(['summary', example('penguins.yaml')]);
+    assert.equal(r.code, 0, r.err);
+    // 14 features: 3 islands, 4 numbers, 2 sexes, and missing indicators for the 4 numbers and
+    // sex (all have empty cells): 14 * 32 + 32 = 480 parameters in the first layer.
+    assert.match(r.out, /0 \(Linear\) +\[1, 32\] +480\n/);
+  });
+
   it('a regression loss on a text target is refused with the reason', async () => {
     const config = join(tmpRoot, 'penguins-mse.yaml');
     writeFileSync(

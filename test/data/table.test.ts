@@ -40,9 +40,12 @@ describe('parseTable', () => {
     const cases: [string, RegExp][] = [
       ['a,b\n1,2\n3\n', /^t\.csv line 3: expected 2 fields \(as in the header\), got 1$/],
       ['a,b\n1,2,3\n', /^t\.csv line 2: expected 2 fields/],
-      ['a,b\n1,"open\n2,3\n', /^t\.csv line 2: field 2 opens a quote that is never closed$/],
-      ['a,b\n"x"y,2\n', /^t\.csv line 2: field 1 has text after its closing quote/],
-      ['a,b\nx"y,2\n', /^t\.csv line 2: field 1 has a quote inside an unquoted value/],
+      [
+        'a,b\n1,"open\n2,3\n',
+        /^t\.csv line 2, column 2 \("b"\): a quote opens that is never closed$/,
+      ],
+      ['a,b\n"x"y,2\n', /^t\.csv line 2, column 1 \("a"\): text after a closing quote/],
+      ['a,b\nx"y,2\n', /^t\.csv line 2, column 1 \("a"\): a quote inside an unquoted value/],
       ['a,a\n1,2\n', /^t\.csv line 1: column "a" appears twice$/],
       ['a,,c\n1,2,3\n', /^t\.csv line 1: header field 2 is empty$/],
       ['', /^t\.csv: empty file/],

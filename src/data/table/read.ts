@@ -45,7 +45,13 @@ function* records(
   text: string,
   name: string,
   delimiter: string,
+  header: { columns: string[] | null },
 ): Generator<{ line: number; fields: string[] }> {
+  // 'column 2 ("island")' once the header is known, 'column 2' within it.
+  const column = (k: number) => {
+    const c = header.columns?.[k];
+    return c === undefined ? `column ${k + 1}` : `column ${k + 1} (${JSON.stringify(c)})`;
+  };
   let line = 1;
   let i = 0;
   const n = text.length;
@@ -65,7 +71,7 @@ function* records(
         for (;;) {
           if (j >= n) {
             throw new DataError(
-              `${name} line ${openLine}: field ${fields.length + 1} opens a quote that is never closed`,
+              `${name} line ${openLine}, ${column(fields.length)}: a quote opens that is never closed`,
             );
           }
           const ch = text[j]!;
@@ -85,7 +91,7 @@ function* records(
         while (j < n && (text[j] === ' ' || text[j] === '\t') && text[j] !== delimiter) j++;
         if (j < n && text[j] !== delimiter && text[j] !== '\n' && text[j] !== '\r') {
           throw new DataError(
-            `${name} line ${line}: field ${fields.length + 1} has text after its closing quote (write a quote inside a quoted field as "")`,
+            `${name} line ${line}, ${column(fields.length)}: text after a closing quote (write a quote inside a quoted field as "")`,
           );
         }
       } else {
@@ -94,7 +100,7 @@ function* records(
         field = text.slice(i, k).trim();
         if (field.includes('"')) {
           throw new DataError(
-            `${name} line ${line}: field ${fields.length + 1} has a quote inside an unquoted value (quote the whole field and double the quote: "a""b")`,
+            `${name} line ${line}, ${column(fields.length)}: a quote inside an unquoted value (quote the whole field and double the quote: "a""b")`,
           );
         }
         if (field !== '') blank = false;
@@ -146,9 +152,10 @@ export function parseTable(text: string, name: string, options: ReadTableOptions
     );
   }
   let columns: string[] | null = null;
+  const header: { columns: string[] | null } = { columns: null };
   const rows: string[][] = [];
   const lines: number[] = [];
-  for (const { line, fields } of records(body, name, delimiter)) {
+  for (const { line, fields } of records(body, name, delimiter, header)) {
     if (!columns) {
       columns = fields.map((f, j) => {
         if (f === '') throw new DataError(`${name} line ${line}: header field ${j + 1} is empty`);
@@ -160,6 +167,7 @@ export function parseTable(text: string, name: string, options: ReadTableOptions
           throw new DataError(`${name} line ${line}: column ${JSON.stringify(c)} appears twice`);
         seen.add(c);
       }
+      header.columns = columns;
       continue;
     }
     if (fields.length !== columns.length) {
