@@ -30,3 +30,4 @@ run(
   'dashboard: time to first chart (100k points) and to a 10,000-run table, in chromium',
   'bench/ui.ts',
 );
+run('tracking: logging overhead and metric points per second', 'bench/track.ts');
