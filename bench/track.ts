@@ -39,9 +39,17 @@ async function epochSeconds(
     optimizer: new k.optim.Adam(model.parameters(), { lr: 1e-3 }),
     loss: k.F.crossEntropy,
     callbacks: [
-      { onEpochBegin: () => void (start = performance.now()) },
+      {
+        onEpochBegin: () => {
+          start = performance.now();
+        },
+      },
       ...callbacks,
-      { onEpochEnd: () => void (seconds = (performance.now() - start) / 1000) },
+      {
+        onEpochEnd: () => {
+          seconds = (performance.now() - start) / 1000;
+        },
+      },
     ],
   });
   const loader = new k.data.DataLoader(data, { batchSize: BATCH, shuffle: true, seed: 0 });
