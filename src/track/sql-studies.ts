@@ -181,6 +181,25 @@ export class StudyTables {
     );
   }
 
+  /**
+   * Moves the study's oldest waiting (enqueued) trial to running and returns it, or null when none
+   * waits. The conditional update lets exactly one of several concurrent workers win a trial.
+   */
+  async claimWaitingTrial(studyId: number): Promise<TrialRecord | null> {
+    for (;;) {
+      const [row] = await this.db.all(
+        "SELECT id FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1",
+        [studyId],
+      );
+      if (!row) return null;
+      const claimed = await this.db.run(
+        "UPDATE trials SET state = 'running', start_time = ? WHERE id = ? AND state = 'waiting'",
+        [Date.now(), Number(row.id)],
+      );
+      if (claimed > 0) return this.getTrial(Number(row.id));
+    }
+  }
+
   async trialHeartbeat(trialId: number, time = Date.now()): Promise<void> {
     await this.db.run('UPDATE trials SET heartbeat = ? WHERE id = ?', [time, trialId]);
   }

@@ -61,6 +61,8 @@ export interface TuneStorage {
   getTrials(studyId: number): Promise<readonly FrozenTrial[]>;
   /** Records that a worker is still running these trials (persistent storages only). */
   heartbeat?(trialIds: readonly number[]): Promise<void>;
+  /** Milliseconds between heartbeats (default 10 s). */
+  readonly heartbeatMs?: number;
   /** Marks running trials whose heartbeat is older than `graceMs` as failed; returns their numbers. */
   failStaleTrials?(studyId: number, graceMs: number): Promise<number[]>;
   close?(): Promise<void>;

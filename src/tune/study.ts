@@ -23,6 +23,7 @@ export class Study implements StudyView, TrialHost {
   private writeError: unknown = null;
   private readonly local = new Map<number, FrozenTrial>();
   private stopped = false;
+  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
 
   /** @internal */
   constructor(
@@ -125,6 +126,7 @@ export class Study implements StudyView, TrialHost {
     const claimed = await this.storage.claimWaitingTrial(this.studyId);
     const frozen = claimed ?? (await this.storage.createTrial(this.studyId, { state: 'running' }));
     this.local.set(frozen.number, frozen);
+    this.startHeartbeat();
     await this.refresh();
     this.sampler.beforeTrial?.(this, frozen);
     const space = this.sampler.inferRelativeSearchSpace(this, this.snapshot(frozen.number));
@@ -168,9 +170,45 @@ export class Study implements StudyView, TrialHost {
     const final = this.snapshot(trial.number);
     this.sampler.afterTrial?.(this, final, final.state, final.value);
     this.local.delete(trial.number);
+    if (this.local.size === 0) this.stopHeartbeat();
     await this.flush();
     await this.refresh();
     return final;
+  }
+
+  /**
+   * Closes the storage when the study opened it from a path or URL (a PostgreSQL pool would keep
+   * the process alive).
+   *
+   * @example
+   * ```ts
+   * await study.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    this.stopHeartbeat();
+    await this.flush();
+    await this.storage.close?.();
+  }
+
+  private startHeartbeat(): void {
+    const storage = this.storage;
+    if (!storage.heartbeat || this.heartbeatTimer !== null) return;
+    const beat = (): void => {
+      const ids = [...this.local.values()].map((t) => t.trialId);
+      if (ids.length === 0) return;
+      storage.heartbeat!(ids).catch((err: unknown) => {
+        this.writeError ??= err;
+      });
+    };
+    beat();
+    this.heartbeatTimer = setInterval(beat, storage.heartbeatMs ?? 10_000);
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
   }
 
   /** Re-reads the trials from the storage (other processes' trials included). @example `await study.refresh()` */

@@ -1,0 +1,136 @@
+import { ValueError } from '../tensor/errors.js';
+import { openStore } from '../track/open.js';
+import type { TrackStore, TrialRecord } from '../track/types.js';
+import type { Distribution, ParamValue } from './distributions.js';
+import type { AttrValue, FrozenTrial, StudyDirection, TrialState } from './frozen-trial.js';
+import type { StudyRecord, TrialInit, TrialPatch, TuneStorage } from './storage.js';
+
+const USER = 'user:';
+const SYSTEM = 'system:';
+
+type Claimer = { claimWaitingTrial(studyId: number): Promise<TrialRecord | null> };
+
+function toStoreState(s: TrialState): TrialRecord['state'] {
+  return s === 'failed' ? 'fail' : s;
+}
+
+function toFrozen(r: TrialRecord): FrozenTrial {
+  const userAttrs: Record<string, AttrValue> = {};
+  const systemAttrs: Record<string, AttrValue> = {};
+  for (const [k, v] of Object.entries(r.attrs)) {
+    if (k.startsWith(USER)) userAttrs[k.slice(USER.length)] = v as AttrValue;
+    else if (k.startsWith(SYSTEM)) systemAttrs[k.slice(SYSTEM.length)] = v as AttrValue;
+  }
+  return {
+    trialId: r.id,
+    number: r.number,
+    state: r.state === 'fail' ? 'failed' : r.state,
+    value: r.value,
+    params: r.params as Record<string, ParamValue>,
+    distributions: r.distributions as Record<string, Distribution>,
+    intermediateValues: new Map(r.intermediate.map((p) => [p.step, p.value])),
+    userAttrs,
+    systemAttrs,
+    datetimeStart: r.state === 'waiting' ? null : r.startTime,
+    datetimeComplete: r.endTime,
+    error: r.error,
+  };
+}
+
+/**
+ * Tuning studies in kiln's tracking store (`k.track`: SQLite file or PostgreSQL), so that they
+ * persist, show in the dashboard, and are shared by workers on several machines: trial numbers
+ * come from the store's atomic counter, enqueued trials are claimed by one worker, running trials
+ * send heartbeats, and the store fails a trial whose heartbeat stops.
+ *
+ * @example
+ * ```ts
+ * const study = await k.tune.createStudy({ name: 'mlp', store: 'runs/kiln.db', loadIfExists: true });
+ * ```
+ */
+export class TrackStorage implements TuneStorage {
+  /** Milliseconds between heartbeats of running trials. */
+  readonly heartbeatMs: number;
+
+  constructor(
+    readonly store: TrackStore,
+    private readonly owned: boolean,
+  ) {
+    const stale = Number(process.env.KILN_TRACK_STALE_MS);
+    this.heartbeatMs = Math.min(10_000, stale > 0 ? stale / 4 : 30_000);
+  }
+
+  /** Opens a SQLite path or a postgresql:// URL. */
+  static async open(location: string): Promise<TrackStorage> {
+    return new TrackStorage(await openStore(location), true);
+  }
+
+  async createStudy(name: string, direction: StudyDirection): Promise<StudyRecord> {
+    const r = await this.store.createStudy({ name, direction }, { loadIfExists: true });
+    return { studyId: r.id, name: r.name, direction: r.direction };
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | undefined> {
+    const r = await this.store.getStudy(name);
+    return r ? { studyId: r.id, name: r.name, direction: r.direction } : undefined;
+  }
+
+  async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
+    const r = await this.store.createTrial(studyId, { state: init.state });
+    if (init.fixedParams) {
+      await this.store.updateTrial(r.id, {
+        attrs: { [`${SYSTEM}fixed_params`]: { ...init.fixedParams } },
+      });
+    }
+    const fresh = await this.store.getTrial(r.id);
+    return toFrozen(fresh as TrialRecord);
+  }
+
+  async claimWaitingTrial(studyId: number): Promise<FrozenTrial | undefined> {
+    const claimer = this.store as unknown as Partial<Claimer>;
+    if (typeof claimer.claimWaitingTrial !== 'function') {
+      throw new ValueError(
+        'tune: this tracking store cannot hand out enqueued trials (no claimWaitingTrial)',
+      );
+    }
+    const r = await claimer.claimWaitingTrial(studyId);
+    return r ? toFrozen(r) : undefined;
+  }
+
+  async updateTrial(trialId: number, patch: TrialPatch): Promise<void> {
+    for (const [step, value] of Object.entries(patch.intermediateValues ?? {})) {
+      await this.store.reportIntermediate(trialId, Number(step), value);
+    }
+    const attrs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(patch.userAttrs ?? {})) attrs[USER + k] = v;
+    for (const [k, v] of Object.entries(patch.systemAttrs ?? {})) attrs[SYSTEM + k] = v;
+    const params: Record<string, ParamValue> = {};
+    const distributions: Record<string, unknown> = {};
+    for (const [k, [v, d]] of Object.entries(patch.params ?? {})) {
+      params[k] = v;
+      distributions[k] = d;
+    }
+    const update = {
+      ...(patch.params ? { params, distributions } : {}),
+      ...(Object.keys(attrs).length > 0 ? { attrs } : {}),
+      ...(patch.state !== undefined ? { state: toStoreState(patch.state) } : {}),
+      ...(patch.value !== undefined ? { value: patch.value } : {}),
+      ...(patch.error !== undefined ? { error: patch.error } : {}),
+      ...(patch.datetimeComplete !== undefined ? { endTime: patch.datetimeComplete } : {}),
+    };
+    if (Object.keys(update).length > 0) await this.store.updateTrial(trialId, update);
+  }
+
+  async getTrials(studyId: number): Promise<readonly FrozenTrial[]> {
+    return (await this.store.listTrials(studyId)).map(toFrozen);
+  }
+
+  async heartbeat(trialIds: readonly number[]): Promise<void> {
+    const now = Date.now();
+    for (const id of trialIds) await this.store.trialHeartbeat(id, now);
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.store.close();
+  }
+}
