@@ -5,7 +5,14 @@
 import { lttb, type Series, sliceRange, smooth } from './downsample.js';
 import type { DashboardSource, UiRunRow, UiSeries } from './source.js';
 
-/** An error the client caused: sent as `{ error }` with its status. */
+/**
+ * An error the client caused: sent as `{ error }` with its status.
+ *
+ * @example
+ * ```ts
+ * throw new ApiError(404, `no run '${id}'`); // sent as { error } with status 404
+ * ```
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -57,7 +64,14 @@ function finiteOrNull(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-/** The runs table, with params and metrics as columns (sorted names) so 10,000 rows stay small. */
+/**
+ * The runs table, with params and metrics as columns (sorted names) so 10,000 rows stay small.
+ *
+ * @example
+ * ```ts
+ * compactRuns(rows).runs[0].p; // param values in the order of .params
+ * ```
+ */
 export function compactRuns(rows: UiRunRow[]): RunsAnswer {
   const params = new Set<string>();
   const metrics = new Set<string>();
@@ -90,7 +104,14 @@ function number(raw: string | null, name: string, fallback?: number): number | u
   return n;
 }
 
-/** Reads `?x=&min=&max=&points=&smooth=`, rejecting values out of range. */
+/**
+ * Reads `?x=&min=&max=&points=&smooth=`, rejecting values out of range.
+ *
+ * @example
+ * ```ts
+ * parseCurveQuery(new URLSearchParams('x=step&points=800&smooth=0.6'));
+ * ```
+ */
 export function parseCurveQuery(params: URLSearchParams): CurveQuery {
   const x = params.get('x') ?? 'step';
   if (x !== 'step' && x !== 'time' && x !== 'relative')
@@ -166,6 +187,11 @@ function concat(a: Float64Array, b: Float64Array): Float64Array {
  * Keeps the last few series in memory, so zooming into a 100k-point curve does not reread it. A
  * finished run's series is final; a running run's series is extended with the points logged
  * after its last step (one small query), and read whole again once the run has ended.
+ *
+ * @example
+ * ```ts
+ * const series = await new SeriesCache(source).get(runId, 'loss');
+ * ```
  */
 export class SeriesCache {
   private readonly entries = new Map<string, { status: string; series: UiSeries }>();

@@ -22,12 +22,26 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** The content type for a file name, `application/octet-stream` when unknown. */
+/**
+ * The content type for a file name, `application/octet-stream` when unknown.
+ *
+ * @example
+ * ```ts
+ * contentType('app.js'); // 'text/javascript; charset=utf-8'
+ * ```
+ */
 export function contentType(name: string): string {
   return TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** The folder of the page's own files, whether running from src/ (tsx) or dist/. */
+/**
+ * The folder of the page's own files, whether running from src/ (tsx) or dist/.
+ *
+ * @example
+ * ```ts
+ * readdirSync(staticDir()); // ['api.js', 'app.js', ..., 'index.html', 'style.css']
+ * ```
+ */
 export function staticDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const beside = join(here, 'static');
@@ -38,7 +52,14 @@ export function staticDir(): string {
   throw new Error(`kiln ui: the page's files are missing (looked in ${beside} and ${source})`);
 }
 
-/** Every asset by URL path: `/` and `/static/<name>` for kiln's, `/vendor/<name>` for uPlot's. */
+/**
+ * Every asset by URL path: `/` and `/static/<name>` for kiln's, `/vendor/<name>` for uPlot's.
+ *
+ * @example
+ * ```ts
+ * loadAssets().get('/vendor/uPlot.esm.js')?.type; // 'text/javascript; charset=utf-8'
+ * ```
+ */
 export function loadAssets(): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   const dir = staticDir();

@@ -9,7 +9,14 @@ export interface Series {
   y: Float64Array | number[];
 }
 
-/** The first index whose x is >= `value` (x ascending). */
+/**
+ * The first index whose x is >= `value` (x ascending).
+ *
+ * @example
+ * ```ts
+ * lowerBound([1, 3, 3, 5], 3); // 1
+ * ```
+ */
 export function lowerBound(x: ArrayLike<number>, value: number): number {
   let lo = 0;
   let hi = x.length;
@@ -21,7 +28,14 @@ export function lowerBound(x: ArrayLike<number>, value: number): number {
   return lo;
 }
 
-/** The first index whose x is > `value` (x ascending). */
+/**
+ * The first index whose x is > `value` (x ascending).
+ *
+ * @example
+ * ```ts
+ * upperBound([1, 3, 3, 5], 3); // 3
+ * ```
+ */
 export function upperBound(x: ArrayLike<number>, value: number): number {
   let lo = 0;
   let hi = x.length;

@@ -14,6 +14,11 @@ function snapshot(status: string, metrics: { key: string; count: number }[]): st
 /**
  * Streams `update` events for run `id` until the run ends (then one `end` event) or the client
  * goes away.
+ *
+ * @example
+ * ```ts
+ * await streamRunEvents(source, runId, req, res, 1000, openStreams);
+ * ```
  */
 export async function streamRunEvents(
   source: DashboardSource,

@@ -14,7 +14,14 @@ export interface RunFile {
 
 const IMAGE = /\.(svg|png|jpe?g|gif|webp)$/i;
 
-/** Whether a run-folder file is an image the page shows (confusion matrix, curves). */
+/**
+ * Whether a run-folder file is an image the page shows (confusion matrix, curves).
+ *
+ * @example
+ * ```ts
+ * isImage('plots/confusion-matrix.svg'); // true
+ * ```
+ */
 export function isImage(path: string): boolean {
   return IMAGE.test(path);
 }
@@ -54,6 +61,11 @@ export async function listRunFiles(dir: string, maxDepth = 3, limit = 500): Prom
 /**
  * Sends one file of a run folder: as a download, or inline when asked for an image. Every file
  * response carries a sandboxing CSP, so an SVG opened on its own runs no script.
+ *
+ * @example
+ * ```ts
+ * await sendRunFile(res, run.runDir, 'model.safetensors', false); // a download
+ * ```
  */
 export async function sendRunFile(
   res: ServerResponse,

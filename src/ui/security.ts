@@ -11,6 +11,11 @@ import { isAbsolute, sep } from 'node:path';
 /**
  * The only sources a dashboard page may use: its own scripts and styles, no inline code, no eval,
  * no other origin, no framing.
+ *
+ * @example
+ * ```ts
+ * res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+ * ```
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -23,7 +28,14 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Headers sent with every response. */
+/**
+ * Headers sent with every response.
+ *
+ * @example
+ * ```ts
+ * setSecurityHeaders(res); // before writeHead
+ * ```
+ */
 export function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -33,12 +45,26 @@ export function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
-/** Whether `host` is a loopback address, where no token is required. */
+/**
+ * Whether `host` is a loopback address, where no token is required.
+ *
+ * @example
+ * ```ts
+ * isLoopback('127.0.0.1'); // true; isLoopback('0.0.0.0') is false
+ * ```
+ */
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\./.test(host);
 }
 
-/** A fresh random token: 32 bytes, URL-safe. */
+/**
+ * A fresh random token: 32 bytes, URL-safe.
+ *
+ * @example
+ * ```ts
+ * const token = generateToken(); // 43 URL-safe characters
+ * ```
+ */
 export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -47,17 +73,36 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-/** Compares two secrets in constant time (hashing first, so lengths do not leak either). */
+/**
+ * Compares two secrets in constant time (hashing first, so lengths do not leak either).
+ *
+ * @example
+ * ```ts
+ * sameSecret(given, token); // false for any other string
+ * ```
+ */
 export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** The name of the cookie that carries the token once a page was opened with `?token=`. */
+/**
+ * The name of the cookie that carries the token once a page was opened with `?token=`.
+ *
+ * @example
+ * ```ts
+ * res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict`);
+ * ```
+ */
 export const TOKEN_COOKIE = 'kiln_token';
 
 /**
  * The token a request presents: `Authorization: Bearer`, the `X-Kiln-Token` header, the cookie
  * set by the server, or `?token=` on the URL (how the printed link opens the page).
+ *
+ * @example
+ * ```ts
+ * presentedToken(req, new URL(req.url!, 'http://x')); // from header, query or cookie
+ * ```
  */
 export function presentedToken(req: IncomingMessage, url: URL): string | undefined {
   const auth = req.headers.authorization;
@@ -77,6 +122,11 @@ export function presentedToken(req: IncomingMessage, url: URL): string | undefin
  * A token sent in a header: only a script of the page's own origin can set one (a custom header
  * needs a CORS preflight, which this server never grants), so deletes ask for it and never
  * trust the cookie a browser would attach to a forged cross-site request.
+ *
+ * @example
+ * ```ts
+ * if (headerToken(req) !== token) throw new ApiError(403, 'token required');
+ * ```
  */
 export function headerToken(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
@@ -88,6 +138,11 @@ export function headerToken(req: IncomingMessage): string | undefined {
 /**
  * Whether the Host header names this server. Guards a loopback server against DNS rebinding (a
  * foreign page whose domain resolves to 127.0.0.1 sends its own name as Host).
+ *
+ * @example
+ * ```ts
+ * hostAllowed('evil.example:8080', '127.0.0.1'); // false
+ * ```
  */
 export function hostAllowed(hostHeader: string | undefined, bound: string): boolean {
   if (!hostHeader) return false;
@@ -98,7 +153,14 @@ export function hostAllowed(hostHeader: string | undefined, bound: string): bool
   return isLoopback(name.toLowerCase());
 }
 
-/** Why a file request was refused: the client gets 403 or 404, never the file. */
+/**
+ * Why a file request was refused: the client gets 403 or 404, never the file.
+ *
+ * @example
+ * ```ts
+ * await openInside(runDir, '../x').catch((e: PathRefused) => e.status); // 403
+ * ```
+ */
 export class PathRefused extends Error {
   constructor(
     message: string,
