@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { checkOptions, didYouMean, type OptionSchema } from '../nn/config-options.js';
@@ -284,4 +284,21 @@ export async function loadConfig(path: string): Promise<TrainConfig> {
     );
   }
   return validateConfig(raw, path);
+}
+
+/**
+ * Makes the config's file paths absolute (relative ones are relative to `base`, the directory
+ * kiln runs in), so the run folder's config.json works from any directory later
+ * (`kiln eval /abs/runs/x` from elsewhere).
+ */
+export function resolveConfigPaths(config: TrainConfig, base: string = process.cwd()): TrainConfig {
+  const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(base, p));
+  const data = { ...config.data };
+  for (const key of ['path', 'train', 'test', 'trainLabels', 'testLabels'] as const) {
+    const v = abs(data[key]);
+    if (v !== undefined) data[key] = v;
+  }
+  // Only the diabetes layout names a file in `target`; tables name a column there.
+  if (data.format === 'diabetes' && data.target !== undefined) data.target = abs(data.target)!;
+  return { ...config, data, output: { ...config.output, dir: abs(config.output.dir)! } };
 }

@@ -19,6 +19,7 @@ import { evalForecast, predictForecast } from './forecast-commands.js';
 import { noLabels, readInputs } from './inputs.js';
 import { buildMetrics } from './metrics.js';
 import { RUN_FILES } from './run-dir.js';
+import { verifyFinalModel } from './run-end.js';
 import { defaultTableMetrics } from './table-data.js';
 import type { ModelRecord } from './train.js';
 
@@ -63,6 +64,7 @@ export async function loadRun(path: string): Promise<LoadedRun> {
         `${weights}: the run has no final weights (did it finish?); pass ${join(runDir, 'checkpoints', 'last')} instead`,
       );
     }
+    await verifyFinalModel(weights);
     model.loadStateDict((await load(weights)).tensors);
   }
   model.eval();

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 // The package entry registers the native backend and picks the default one (native when built).
 import '../index.js';
@@ -6,9 +7,11 @@ import { KilnError } from '../tensor/errors.js';
 import { exportCommand } from './commands/export.js';
 import { RUNS_HELP, runsCommand } from './commands/runs.js';
 import { UI_HELP, uiCommand } from './commands/ui.js';
-import { loadConfig, type TrainConfig, validateConfig } from './config.js';
-import { evalCommand, predictCommand } from './inference.js';
+import { loadConfig, resolveConfigPaths, type TrainConfig, validateConfig } from './config.js';
+import { evalCommand, loadRun, predictCommand } from './inference.js';
 import { launchWorkers, wantsLaunch } from './launch.js';
+import { hasLastCheckpoint } from './run-dir.js';
+import { removeUnstartedRun } from './run-end.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 
@@ -19,7 +22,7 @@ Usage:
   kiln train <config.yaml|json> [options]   train, checkpointing every epoch, then test
   kiln eval <run-dir|checkpoint> [--data F]  loss, metrics and confusion matrix
   kiln predict <run-dir|checkpoint> <input>  predictions for a CSV or IDX file, as CSV
-  kiln summary <config>                      the model's layers, output shapes and parameters
+  kiln summary <config|run-dir>              the model's layers, output shapes and parameters
   kiln runs [list|show|compare|delete|export] tracked runs: filter, compare, export
   kiln ui [--port 8080] [--store S]          the tracking dashboard in a browser
   kiln export <run-dir|checkpoint> [--format onnx|safetensors] [-o FILE]   the model as ONNX or safetensors
@@ -27,6 +30,7 @@ Usage:
 Common options:
   --backend js|native   kernels to run on (default: native when built, else js)
   --verbose             print stack traces of errors
+  --version             print kiln's version
   -h, --help            help for a command
 
 Exit codes: 0 success, 1 user error (bad config, data or arguments), 2 internal error.`,
@@ -64,15 +68,17 @@ Writes the trained model as ONNX (default; <run>/model.onnx, input 'input' [batc
 output 'output', dynamic batch axis, opset 17) or its weights as safetensors
 (<run>/export.safetensors; --dtype float16|bfloat16 halves float tensors). Inputs are
 preprocessed features, as in training.`,
-  summary: `kiln summary <config.yaml|json>
+  summary: `kiln summary <config.yaml|json|run-dir>
 
-Prints the model a config builds: each layer, its output shape and parameter count, and totals.`,
+Prints the model a config (or a run folder) builds: each layer, its output shape and
+parameter count, and totals.`,
   ui: UI_HELP,
   runs: RUNS_HELP,
 };
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
   verbose: { type: 'boolean' },
   backend: { type: 'string' },
   resume: { type: 'boolean' },
@@ -127,6 +133,20 @@ function applyOverrides(
   return validateConfig(raw, 'command line overrides');
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The version in package.json (two levels up from src/cli and from dist/cli). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}
+
 /** Runs the CLI with the given arguments and returns the exit code. */
 export async function main(
   argv: readonly string[],
@@ -144,6 +164,10 @@ export async function main(
       strict: true,
     });
     verbose = values.verbose === true;
+    if (values.version) {
+      log(`kiln ${packageVersion()}`);
+      return 0;
+    }
     const [command, ...rest] = positionals;
     if (!command) {
       log(HELP.main!);
@@ -166,21 +190,42 @@ export async function main(
     switch (command) {
       case 'train': {
         need(1, 'the config file');
-        const config = applyOverrides(await loadConfig(rest[0]!), values);
+        const config = resolveConfigPaths(applyOverrides(await loadConfig(rest[0]!), values));
         if (wantsLaunch(values)) return await launchWorkers(argv, values);
         const logEvery = intOption(values['log-every'], 'log-every');
+        const resume = values.resume === true;
+        let runDir: string | null = null;
         const trainOptions = {
-          resume: values.resume === true,
+          resume,
           log,
           ...(values.store ? { store: values.store } : {}),
           ...(logEvery ? { logEvery } : {}),
+          onRunDir: (dir: string) => {
+            runDir = dir;
+          },
         };
-        const result = await trainCommand(config, trainOptions).catch((e: unknown) => {
-          // Errors about a config entry name the file too, as the loader's own errors do.
-          if (e instanceof KilnError && /^(model|optimizer|loss|schedule)\b/.test(e.message))
-            e.message = `${rest[0]}: ${e.message}`;
-          throw e;
-        });
+        // Ctrl-C: checkpoints are written atomically, so the last one is whole; say how to go on.
+        const onInterrupt = () => {
+          if (runDir && !resume) removeUnstartedRun(runDir);
+          const resumable = runDir !== null && hasLastCheckpoint(runDir);
+          process.stderr.write(
+            resumable
+              ? '\nkiln: interrupted; continue with --resume\n'
+              : '\nkiln: interrupted before the first epoch ended; nothing was saved\n',
+          );
+          process.exit(130);
+        };
+        process.once('SIGINT', onInterrupt);
+        const result = await trainCommand(config, trainOptions)
+          .catch((e: unknown) => {
+            // A new run that failed before its first checkpoint leaves no folder behind.
+            if (runDir && !resume) removeUnstartedRun(runDir);
+            // Errors about a config entry name the file too, as the loader's own errors do.
+            if (e instanceof KilnError && /^(model|optimizer|loss|schedule)\b/.test(e.message))
+              e.message = `${rest[0]}: ${e.message}`;
+            throw e;
+          })
+          .finally(() => process.off('SIGINT', onInterrupt));
         const epochs = result.secondsPerEpoch;
         if (epochs.length) {
           const mean = epochs.reduce((a, b) => a + b, 0) / epochs.length;
@@ -217,8 +262,13 @@ export async function main(
         });
         return 0;
       case 'summary':
-        need(1, 'the config file');
-        await summaryCommand(await loadConfig(rest[0]!), log);
+        need(1, 'the config file or run folder');
+        if (isDirectory(rest[0]!)) {
+          const run = await loadRun(rest[0]!);
+          log(String(run.model.summary([1, ...run.record.sampleShape])));
+        } else {
+          await summaryCommand(await loadConfig(rest[0]!), log);
+        }
         return 0;
     }
     return 0;

@@ -11,6 +11,8 @@ export interface ReportData {
   test: Logs | null;
   secondsPerEpoch: number[];
   parameters: number;
+  /** Events worth a line: early stopping, values changed on resume. */
+  notes?: string[];
 }
 
 function fmt(v: number | undefined): string {
@@ -36,6 +38,7 @@ export async function writeReport(runDir: string, data: ReportData): Promise<voi
     ...history.map((h, i) => `| ${i + 1} | ${columns.map((c) => fmt(h[c])).join(' | ')} |`),
     '',
   ];
+  if (data.notes?.length) lines.push('## Notes', '', ...data.notes.map((n) => `- ${n}`), '');
   if (test) {
     lines.push('## Test', '', ...Object.entries(test).map(([k, v]) => `- ${k}: ${fmt(v)}`), '');
   }

@@ -13,6 +13,7 @@ export const RUN_FILES = {
   checkpoints: 'checkpoints',
   /** Tables: the data rows of each split (train, validation, test), for baselines. */
   split: 'split.json',
+  resumes: 'resumes.json',
 } as const;
 
 /** Whether a run folder holds a resumable checkpoint. */

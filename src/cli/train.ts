@@ -9,7 +9,7 @@ import { classWeights } from '../data/splits.js';
 import { showNames } from '../data/table/read.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
-import { save } from '../io/files.js';
+import { layerToConfig } from '../nn/registry.js';
 import { tensor, zeros } from '../ops/creation.js';
 import type { PlateauStateDict } from '../optim/lr-scheduler/plateau.js';
 import { ConfigError } from '../tensor/errors.js';
@@ -21,7 +21,7 @@ import { EarlyStopping, type EarlyStoppingState } from '../train/callbacks/early
 import { ModelCheckpoint } from '../train/callbacks/model-checkpoint.js';
 import { ReduceLROnPlateau } from '../train/callbacks/plateau.js';
 import { ProgressBar } from '../train/callbacks/progress-bar.js';
-import { LambdaCallback, TerminateOnNaN } from '../train/callbacks/simple.js';
+import { LambdaCallback } from '../train/callbacks/simple.js';
 import { Trainer } from '../train/trainer.js';
 import {
   buildLoss,
@@ -37,7 +37,17 @@ import { forecastScores } from './forecast-data.js';
 import { initWeights } from './init-weights.js';
 import { buildMetrics } from './metrics.js';
 import { writeReport } from './report.js';
+import {
+  applyResumeChanges,
+  type ConfigChange,
+  checkResumeChanges,
+  configChanges,
+  readResumes,
+  recordResume,
+  storedConfig,
+} from './resume.js';
 import { chooseRunDir, RUN_FILES } from './run-dir.js';
+import { checkFinalLoss, earlyStopLine, FailOnNaN, saveFinalModel } from './run-end.js';
 import { defaultTableMetrics } from './table-data.js';
 import { NO_TRACKING, startTrainTracking } from './train-tracking.js';
 
@@ -50,6 +60,8 @@ export interface TrainCommandOptions {
   logEvery?: number;
   /** Prints progress (default true). */
   log: (line: string) => void;
+  /** Told the run folder as soon as it is chosen (so a failure or interrupt can clean up). */
+  onRunDir?: (runDir: string) => void;
 }
 
 /** What a finished `kiln train` reports. */
@@ -145,6 +157,7 @@ export async function trainCommand(
     isMain || options.resume
       ? await chooseRunDir(config.output.dir, config.name, options.resume)
       : '';
+  if (runDir) options.onRunDir?.(runDir);
   const checkpointDir = join(runDir, RUN_FILES.checkpoints);
   const monitor = config.callbacks.checkpoint?.monitor ?? (validation ? 'val_loss' : 'loss');
   const earlyStopping = config.callbacks.earlyStopping
@@ -168,7 +181,11 @@ export async function trainCommand(
   });
   let initialEpoch = 0;
   let initialStep = 0;
+  let changes: ConfigChange[] = [];
   if (options.resume) {
+    const stored = storedConfig(runDir);
+    changes = stored ? configChanges(stored, config) : [];
+    checkResumeChanges(changes, config);
     const info = await loadCheckpoint(join(checkpointDir, 'last'), {
       model,
       optimizer,
@@ -195,10 +212,19 @@ export async function trainCommand(
     }
     const best = info.metrics?.[`best_${monitor}`];
     if (typeof best === 'number') checkpoint.setBest(best);
+    applyResumeChanges(changes, optimizer);
     log(`resuming ${runDir} from epoch ${initialEpoch} (step ${initialStep})`);
+    if (changes.length) {
+      await recordResume(runDir, { epoch: initialEpoch, changes });
+      for (const c of changes)
+        log(
+          `changed on resume: ${c.field} ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)} from epoch ${initialEpoch + 1} (recorded in ${RUN_FILES.resumes})`,
+        );
+    }
   }
   const record: ModelRecord = {
-    layers: config.model,
+    // Complete layer configs (inferred sizes filled in): the folder rebuilds without the YAML.
+    layers: layerToConfig(model).layers as TrainConfig['model'],
     sampleShape: data.sampleShape,
     task,
     numOutputs,
@@ -234,7 +260,7 @@ export async function trainCommand(
       new CSVLogger(join(runDir, RUN_FILES.metrics), { append: options.resume }),
     );
   }
-  if (config.callbacks.terminateOnNaN ?? true) callbacks.push(new TerminateOnNaN());
+  if (config.callbacks.terminateOnNaN ?? true) callbacks.push(new FailOnNaN());
   if (earlyStopping) callbacks.push(earlyStopping);
   if (plateau) callbacks.push(plateau);
   if (isMain) callbacks.push(checkpoint);
@@ -268,10 +294,14 @@ export async function trainCommand(
     .catch(tracking.fail);
   await dist?.close();
   if (!isMain) return { runDir, test: null, secondsPerEpoch };
-  await save(join(runDir, RUN_FILES.weights), model.stateDict(), {
-    format: 'pt',
-    producer: 'kiln',
-  });
+  const stopped = earlyStopping ? earlyStopLine(earlyStopping) : null;
+  if (stopped) log(stopped);
+  try {
+    checkFinalLoss(history.epochs);
+  } catch (e) {
+    await tracking.fail(e);
+  }
+  await saveFinalModel(runDir, model);
   let test: Record<string, number> | null = null;
   if (data.test) {
     test = await trainer.evaluate(loader(data.test, evalBatch, false, 0));
@@ -292,6 +322,15 @@ export async function trainCommand(
     test,
     secondsPerEpoch,
     parameters: model.numParameters(),
+    notes: [
+      ...readResumes(runDir).flatMap((r) =>
+        r.changes.map(
+          (c) =>
+            `changed on resume: ${c.field} ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)} from epoch ${r.epoch + 1}`,
+        ),
+      ),
+      ...(stopped ? [stopped] : []),
+    ],
   });
   await tracking.finish(test);
   return { runDir, test, secondsPerEpoch };

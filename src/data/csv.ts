@@ -43,6 +43,15 @@ const MISSING = new Set(['', 'na', 'nan', 'n/a', 'null', '?']);
 const isMissing = (s: string) => MISSING.has(s.trim().toLowerCase());
 const isNumeric = (s: string) => s.trim() !== '' && !Number.isNaN(Number(s));
 
+/** The largest finite float32; larger cells would become Infinity in a float32 tensor. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Why a numeric cell cannot be a float32 feature (Infinity, beyond float32), or null. */
+function nonFinite(v: number): string | null {
+  if (!Number.isFinite(v)) return 'is not finite';
+  return Math.abs(v) > FLOAT32_MAX ? 'is beyond the float32 range (|x| <= 3.4e38)' : null;
+}
+
 /**
  * Reads a delimited text file (gzip detected by its magic bytes) into a float32 feature matrix and
  * optional labels. Every problem is a `DataError` naming the file and line: ragged rows
@@ -213,6 +222,11 @@ export function parseCsv(
             `${name} line ${line}, column ${JSON.stringify(colNames[j])}: ${JSON.stringify(s)} is not a number (declare the column in categorical to encode strings)`,
           );
         }
+        const bad = nonFinite(v);
+        if (bad)
+          throw new DataError(
+            `${name} line ${line}, column ${JSON.stringify(colNames[j])}: ${JSON.stringify(s)} ${bad}`,
+          );
         features[at++] = v;
       }
     }
@@ -270,6 +284,8 @@ function buildLabels(
   rows.forEach(({ line, fields }, r) => {
     const s = fields[col]!;
     if (!isNumeric(s)) throw new DataError(`${where(line)}: ${JSON.stringify(s)} is not a number`);
+    const bad = nonFinite(Number(s));
+    if (bad) throw new DataError(`${where(line)}: ${JSON.stringify(s)} ${bad}`);
     labels[r] = Number(s);
   });
   return { labels: wrap(labels, [n], 'float32') };
