@@ -44,6 +44,9 @@ async function train(args: string[]): Promise<{ out: string; runDir: string }> {
   return { out: r.out, runDir };
 }
 
+/** The run folders under `dir` (kiln.db is the tracking store, not a run). */
+const runsIn = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('kiln.db'));
+
 const metricRows = (runDir: string) => {
   const [head, ...rows] = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n');
   const cols = head!.split(',');
@@ -187,7 +190,7 @@ describe('kiln train: non-finite data and diverging runs fail', () => {
       assertOneLine(r.err),
       /training diverged: the loss is (NaN|Infinity) at epoch 1, batch \d+; no epoch finished/,
     );
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(runsIn(dir), []);
     // With terminateOnNaN off, a run that ends on NaN still fails, and saves no final model.
     const off = regression(csv('ok2.csv', '4'), {
       optimizer: { type: 'SGD', lr: 1e30 },
@@ -200,7 +203,7 @@ describe('kiln train: non-finite data and diverging runs fail', () => {
       assertOneLine(r2.err),
       /training ended with loss (NaN|Infinity) at epoch 2; no final model was saved/,
     );
-    const runs = readdirSync(dir);
+    const runs = runsIn(dir);
     assert.equal(runs.length, 1);
     assert.ok(!existsSync(join(dir, runs[0]!, 'model.safetensors')));
   });
@@ -211,7 +214,7 @@ describe('kiln train: non-finite data and diverging runs fail', () => {
     const r = await runMain(['train', path]);
     assert.equal(r.code, 1);
     assert.match(assertOneLine(r.err), /monitor 'val_acc' is not logged/);
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(runsIn(dir), []);
   });
 });
 
