@@ -7,6 +7,13 @@ import { type ColumnKind, parseBooleanCell, parseDateCell, parseNumberCell } fro
  * imputation value (`fill`: median, or most frequent level), standardization (`mean`, `std`),
  * the kept levels of a categorical column (most frequent first, the rest sharing an `other`
  * column), and whether a 0/1 missing-indicator feature follows.
+ *
+ * @example
+ * ```ts
+ * const island: k.data.FeatureSpec = {
+ *   column: 'island', kind: 'categorical', levels: ['Biscoe', 'Dream'], other: true, fill: 'Biscoe', indicator: false,
+ * };
+ * ```
  */
 export type FeatureSpec =
   | { column: string; kind: 'numeric'; fill: number; mean: number; std: number; indicator: boolean }
@@ -21,7 +28,14 @@ export type FeatureSpec =
     }
   | { column: string; kind: 'date'; fill: number; mean: number; std: number; indicator: boolean };
 
-/** Options of {@link fitFeatures}. */
+/**
+ * Options of {@link fitFeatures}.
+ *
+ * @example
+ * ```ts
+ * const options: FitFeatureOptions = { missing: new Set(['']), maxCategories: 32, missingIndicator: false, standardize: true };
+ * ```
+ */
 export interface FitFeatureOptions {
   missing: ReadonlySet<string>;
   /** Keep at most this many levels per categorical column; rarer ones share an 'other' column. */

@@ -6,7 +6,14 @@ import { type RawTable, showNames } from './read.js';
 import { encodeTarget, fitTarget, type TableTask, type TargetSpec } from './target.js';
 import { type ColumnKind, DEFAULT_MISSING, inferColumnKinds } from './types.js';
 
-/** Options of {@link TablePreprocessor.fit}. */
+/**
+ * Options of {@link TablePreprocessor.fit}.
+ *
+ * @example
+ * ```ts
+ * const options: k.data.TableOptions = { target: 'churn', drop: ['state'], missingIndicator: true };
+ * ```
+ */
 export interface TableOptions {
   /** The column to predict; without it every kept column is a feature. */
   target?: string;
@@ -31,6 +38,12 @@ export interface TableOptions {
 /**
  * A fitted table preprocessing, as JSON: everything needed to encode new rows exactly as the
  * training rows were (saved in a kiln run folder and reapplied by eval and predict).
+ *
+ * @example
+ * ```ts
+ * const spec: k.data.TableSpec = prep.toJSON();
+ * const again = k.data.TablePreprocessor.fromJSON(spec);
+ * ```
  */
 export interface TableSpec {
   type: 'table';

@@ -4,6 +4,12 @@ import { readMaybeGzip } from '../files.js';
 /**
  * A table as read from a CSV file with a header: every cell kept as its text, with the line each
  * row starts on, so that later stages (type inference, encoding) can name the cell they reject.
+ *
+ * @example
+ * ```ts
+ * const t: k.data.RawTable = k.data.parseTable('a,b\n1,x\n', 'inline.csv');
+ * t.lines; // [2]
+ * ```
  */
 export interface RawTable {
   /** The file (or name) the table came from, used in error messages. */
@@ -16,13 +22,27 @@ export interface RawTable {
   lines: number[];
 }
 
-/** Options of {@link parseTable} and {@link readTable}. */
+/**
+ * Options of {@link parseTable} and {@link readTable}.
+ *
+ * @example
+ * ```ts
+ * await k.data.readTable('data.csv', { delimiter: ';' });
+ * ```
+ */
 export interface ReadTableOptions {
   /** Field separator (one character); default: ',' unless the header has none and has ';' or a tab. */
   delimiter?: string;
 }
 
-/** `file line L, column C ("name")`: where a cell is, for error messages. */
+/**
+ * `file line L, column C ("name")`: where a cell is, for error messages.
+ *
+ * @example
+ * ```ts
+ * cellWhere(table, 0, 2); // 'penguins.csv line 2, column 3 ("bill_length_mm")'
+ * ```
+ */
 export function cellWhere(table: RawTable, row: number, column: number): string {
   return `${table.name} line ${table.lines[row]}, column ${column + 1} (${JSON.stringify(table.columns[column])})`;
 }

@@ -2,7 +2,14 @@ import { ConfigError, DataError } from '../../tensor/errors.js';
 import { cellWhere, type RawTable, showNames } from './read.js';
 import { type ColumnKind, parseNumberCell } from './types.js';
 
-/** What a table's target column is predicted as. */
+/**
+ * What a table's target column is predicted as.
+ *
+ * @example
+ * ```ts
+ * const task: k.data.TableTask = 'regression';
+ * ```
+ */
 export type TableTask = 'classification' | 'regression';
 
 /**
@@ -18,7 +25,14 @@ export type TargetSpec =
   | { column: string; task: 'classification'; classes: string[] }
   | { column: string; task: 'regression' };
 
-/** A numeric target with at most this many distinct integer values is read as class labels. */
+/**
+ * A numeric target with at most this many distinct integer values is read as class labels.
+ *
+ * @example
+ * ```ts
+ * MAX_INTEGER_CLASSES; // 10
+ * ```
+ */
 export const MAX_INTEGER_CLASSES = 10;
 
 /** Numbers in numeric order, other text in code-point order. */

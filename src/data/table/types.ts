@@ -4,13 +4,32 @@ import { cellWhere, type RawTable, showNames } from './read.js';
 /**
  * How a column is read: `numeric` (numbers), `categorical` (text levels), `boolean` (yes/no,
  * true/false), `date` (ISO dates, expanded to features or ignored).
+ *
+ * @example
+ * ```ts
+ * const types: Record<string, k.data.ColumnKind> = { area_code: 'categorical' };
+ * ```
  */
 export type ColumnKind = 'numeric' | 'categorical' | 'boolean' | 'date';
 
-/** The column kinds, in the order configs list them. */
+/**
+ * The column kinds, in the order configs list them.
+ *
+ * @example
+ * ```ts
+ * COLUMN_KINDS.includes('date'); // true
+ * ```
+ */
 export const COLUMN_KINDS: readonly ColumnKind[] = ['numeric', 'categorical', 'boolean', 'date'];
 
-/** Cells read as missing by default (R's and pandas' usual spellings). */
+/**
+ * Cells read as missing by default (R's and pandas' usual spellings).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_MISSING.includes('NA'); // true
+ * ```
+ */
 export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'N/A', 'NULL', 'null', '?'];
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -22,7 +41,14 @@ const TRUE_WORDS = new Set(['yes', 'true', 'y', 't']);
 const FALSE_WORDS = new Set(['no', 'false', 'n', 'f']);
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** Whether a cell looks like a number (finite or not). */
+/**
+ * Whether a cell looks like a number (finite or not).
+ *
+ * @example
+ * ```ts
+ * looksNumeric('1e39'); // true (and rejected later as beyond float32)
+ * ```
+ */
 export function looksNumeric(cell: string): boolean {
   return NUMBER.test(cell) || NON_FINITE.test(cell);
 }
@@ -48,7 +74,14 @@ export function parseNumberCell(table: RawTable, row: number, column: number): n
   throw new DataError(`${cellWhere(table, row, column)}: ${JSON.stringify(cell)} ${why}`);
 }
 
-/** The value of a boolean cell (1 for yes/true/y/t, 0 for no/false/n/f, any case). */
+/**
+ * The value of a boolean cell (1 for yes/true/y/t, 0 for no/false/n/f, any case).
+ *
+ * @example
+ * ```ts
+ * parseBooleanCell(table, 0, 3); // 1 for "yes"
+ * ```
+ */
 export function parseBooleanCell(table: RawTable, row: number, column: number): number {
   const cell = table.rows[row][column]!.toLowerCase();
   if (TRUE_WORDS.has(cell)) return 1;
@@ -61,6 +94,11 @@ export function parseBooleanCell(table: RawTable, row: number, column: number): 
 /**
  * A date cell as fractional years (2017-07-01 is about 2017.5) and its month (1..12); a
  * `DataError` naming the cell when it is not an ISO date.
+ *
+ * @example
+ * ```ts
+ * parseDateCell(table, 0, 0); // { years: 1992.0, month: 1 } for "1992-01-01"
+ * ```
  */
 export function parseDateCell(
   table: RawTable,

@@ -1,6 +1,13 @@
 import { ValueError } from '../../tensor/errors.js';
 
-/** Options of {@link slidingWindows}. */
+/**
+ * Options of {@link slidingWindows}.
+ *
+ * @example
+ * ```ts
+ * const options: k.data.WindowOptions = { window: 24, horizon: 3 };
+ * ```
+ */
 export interface WindowOptions {
   /** Past steps in each input. */
   window: number;
@@ -13,7 +20,15 @@ export interface WindowOptions {
   extra?: readonly ArrayLike<number>[];
 }
 
-/** Inputs and targets cut from a series, each window scaled by its own level. */
+/**
+ * Inputs and targets cut from a series, each window scaled by its own level.
+ *
+ * @example
+ * ```ts
+ * const w: k.data.Windows = k.data.slidingWindows([1, 2, 3, 4, 5], { window: 3 });
+ * w.n; // 2
+ * ```
+ */
 export interface Windows {
   /** float32 `[n, window, 1 + extra.length]`: value / level - 1, then the extra features. */
   x: Float32Array;
