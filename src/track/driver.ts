@@ -5,8 +5,8 @@
  */
 import type { Dialect } from './schema.js';
 
-/** A bound parameter value. */
-export type SqlValue = string | number | null;
+/** A bound parameter value; arrays only for PostgreSQL (its `unnest` bulk inserts). */
+export type SqlValue = string | number | null | readonly (string | number | null)[];
 
 /** A result row, by column name. */
 export type Row = Record<string, unknown>;

@@ -351,12 +351,27 @@ export class SqlStore extends StudyTables implements TrackStore {
     }
     const now = Date.now();
     await this.db.transaction(async (tx) => {
-      await insertRows(
-        tx,
-        'INSERT INTO metrics (run_id, key, step, epoch, value, time)',
-        6,
-        points.map((p) => [runId, p.key, p.step, p.epoch, toSql(p.value), p.time]),
-      );
+      if (this.db.dialect === 'postgresql')
+        // One statement of six arrays: far fewer bound values to send and parse than VALUES rows.
+        await tx.run(
+          `INSERT INTO metrics (run_id, key, step, epoch, value, time)
+            SELECT ?, * FROM unnest(?::text[], ?::bigint[], ?::integer[], ?::double precision[], ?::double precision[])`,
+          [
+            runId,
+            points.map((p) => p.key),
+            points.map((p) => p.step),
+            points.map((p) => p.epoch),
+            points.map((p) => toSql(p.value)),
+            points.map((p) => p.time),
+          ],
+        );
+      else
+        await insertRows(
+          tx,
+          'INSERT INTO metrics (run_id, key, step, epoch, value, time)',
+          6,
+          points.map((p) => [runId, p.key, p.step, p.epoch, toSql(p.value), p.time]),
+        );
       await insertRows(
         tx,
         'INSERT INTO latest_metrics (run_id, key, step, value, time)',
