@@ -1,16 +1,15 @@
 /**
- * MNIST-shaped CNN training throughput in samples/s: Conv 32 3x3 - ReLU - MaxPool 2 - Conv 64 3x3
- * - ReLU - MaxPool 2 - Flatten - Linear 128 - ReLU - Linear 10, Adam, cross-entropy, batch 64, on
- * random 28x28 inputs. Runs kiln on each available backend, with the share of step time spent in
- * each backend kernel (so JS per-element overhead outside im2col/col2im shows up), and side by
- * side PyTorch through /usr/bin/python3 (when torch imports) and TensorFlow.js cpu.
- * TensorFlow.js wasm is not run: it has no kernels for the conv backward (Conv2DBackpropFilter /
- * Conv2DBackpropInput), so training a CNN there fails.
- * Run: npx tsx bench/cnn.ts [--steps N] [--batch B]
+ * MNIST-shaped CNN throughput in samples/s: Conv 32 3x3 - ReLU - MaxPool 2 - Conv 64 3x3 - ReLU -
+ * MaxPool 2 - Flatten - Linear 128 - ReLU - Linear 10, Adam, cross-entropy. Training (batch 64)
+ * and inference (no grad, batch 64 and 1) on batches streamed from a random dataset of 8,192
+ * samples (25 MiB, as an epoch reads them), after a warm-up pass over the whole dataset; kiln
+ * native at 1 and 2 threads against every PyTorch found (bench/peers.ts) at 1 and 2 threads,
+ * best of alternating rounds. Ends with kiln's step time by kernel and the share outside kernels.
+ * Run: npx tsx bench/cnn.ts [--rounds R] [--steps S] [--samples N]
  */
-import { spawnSync } from 'node:child_process';
 import { backend } from '../src/backend/registry.js';
 import * as k from '../src/index.js';
+import { bestOfRounds, contenders, type LocalWork, line, localRunner } from './peers.js';
 
 function kilnModel(): k.nn.Sequential {
   const { nn } = k;
@@ -51,148 +50,113 @@ function instrument(times: Map<string, number>): () => void {
   };
 }
 
-export interface CnnResult {
-  samplesPerSecond: number;
-  /** Share of the step time per kernel, largest first, and the share outside all kernels. */
-  breakdown: [string, number][];
-}
-
-function kilnCnn(batch: number, steps: number): CnnResult {
+/** Kiln's CNN on a streamed random dataset: the work behind kiln's runners. */
+function kilnWork(samples: number): LocalWork {
   k.manualSeed(0);
   const model = kilnModel();
   const opt = new k.optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = k.rand([batch, 1, 28, 28]);
-  const y = k.randint(0, 10, [batch]);
-  const step = () => {
-    opt.zeroGrad();
-    k.F.crossEntropy(model.forward(x), y).backward();
-    opt.step();
+  const xs = k.rand([samples, 1, 28, 28]);
+  const ys = k.randint(0, 10, [samples]);
+  let at = 0;
+  const next = (batch: number): [k.Tensor, k.Tensor] => {
+    if (at + batch > samples) at = 0;
+    const r: [k.Tensor, k.Tensor] = [xs.narrow(0, at, batch), ys.narrow(0, at, batch)];
+    at += batch;
+    return r;
   };
-  for (let i = 0; i < 3; i++) step();
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const elapsed = performance.now() - start;
-  // A second, instrumented pass for the breakdown (the wrappers cost a little).
+  return {
+    train(batch, steps) {
+      model.train();
+      for (let i = 0; i < steps; i++) {
+        const [x, y] = next(batch);
+        opt.zeroGrad();
+        k.F.crossEntropy(model.forward(x), y).backward();
+        opt.step();
+      }
+    },
+    infer(batch, steps) {
+      model.eval();
+      k.noGrad(() => {
+        for (let i = 0; i < steps; i++) model.forward(next(batch)[0]);
+      });
+    },
+  };
+}
+
+/** Share of training-step time per kernel (largest first) and outside all kernels. */
+function breakdown(work: LocalWork, batch: number, steps: number): [string, number][] {
   const times = new Map<string, number>();
   const undo = instrument(times);
   const t0 = performance.now();
   try {
-    for (let i = 0; i < Math.max(2, Math.ceil(steps / 2)); i++) step();
+    work.train(batch, steps);
   } finally {
     undo();
   }
   const total = performance.now() - t0;
   const inKernels = [...times.values()].reduce((a, b) => a + b, 0);
-  const breakdown = [...times.entries()]
+  const out = [...times.entries()]
     .map(([name, t]): [string, number] => [name, t / total])
     .sort((a, b) => b[1] - a[1]);
-  breakdown.push(['(outside kernels: op layer, autograd, optimizer)', 1 - inKernels / total]);
-  return { samplesPerSecond: (steps * batch) / (elapsed / 1000), breakdown };
-}
-
-async function tfjsCnn(batch: number, steps: number): Promise<number | string> {
-  try {
-    const tf = await import('@tensorflow/tfjs');
-    await tf.setBackend('cpu');
-    await tf.ready();
-    const model = tf.sequential({
-      layers: [
-        tf.layers.conv2d({
-          inputShape: [28, 28, 1],
-          filters: 32,
-          kernelSize: 3,
-          activation: 'relu',
-        }),
-        tf.layers.maxPooling2d({ poolSize: 2 }),
-        tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-        tf.layers.maxPooling2d({ poolSize: 2 }),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 128, activation: 'relu' }),
-        tf.layers.dense({ units: 10 }),
-      ],
-    });
-    const opt = tf.train.adam(1e-3);
-    const x = tf.randomUniform([batch, 28, 28, 1]);
-    const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
-    const step = () =>
-      tf.tidy(() => {
-        opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.predict(x) as never) as never);
-      });
-    step();
-    const start = performance.now();
-    for (let i = 0; i < steps; i++) step();
-    return (steps * batch) / ((performance.now() - start) / 1000);
-  } catch (e) {
-    return `unavailable (${(e as Error).message.split('\n')[0]})`;
-  }
-}
-
-function torchCnn(batch: number, steps: number, threads: number): number | string {
-  const python = ['/usr/bin/python3', 'python3'].find(
-    (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
-  );
-  if (!python) return 'skipped (no python3 with torch)';
-  const result = spawnSync(
-    python,
-    ['bench/torch_cnn.py', String(batch), String(steps), String(threads)],
-    { encoding: 'utf8' },
-  );
-  const value = Number(result.stdout.trim().split('\n').pop());
-  return Number.isFinite(value) ? value : `failed: ${result.stderr.trim().split('\n').pop()}`;
-}
-
-function show(name: string, value: number | string, baseline?: number): void {
-  const ratio =
-    typeof value === 'number' && baseline
-      ? `  (kiln best is ${(baseline / value).toFixed(2)}x)`
-      : '';
-  const text = typeof value === 'number' ? `${value.toFixed(0).padStart(7)} samples/s` : value;
-  console.log(`  ${name.padEnd(24)} ${text}${ratio}`);
-}
-
-function backends(): string[] {
-  const out = ['js'];
-  try {
-    const previous = k.getBackend();
-    k.setBackend('native');
-    k.setBackend(previous);
-    out.push('native');
-  } catch {
-    // The addon did not build: js only.
-  }
+  out.push(['(outside kernels: op layer, autograd, optimizer, allocation)', 1 - inKernels / total]);
   return out;
 }
 
-/** Runs the CNN benchmark and prints one line per framework plus kiln's kernel breakdown. */
-export async function benchCnn(steps = 20, batch = 64): Promise<void> {
-  console.log(
-    `MNIST CNN training step (2 conv + 2 maxpool + 2 linear, Adam), batch ${batch} (samples/s, higher is better)`,
+export interface CnnOptions {
+  rounds?: number;
+  steps?: number;
+  samples?: number;
+}
+
+/** Runs the CNN benchmark: training and inference tables, then kiln's kernel breakdown. */
+export async function benchCnn(options: CnnOptions = {}): Promise<void> {
+  const { rounds = 5, steps = 20, samples = 8192 } = options;
+  try {
+    k.setBackend('native');
+  } catch {
+    console.log('  kiln native backend unavailable: the CNN benchmark runs kiln native only');
+    return;
+  }
+  const work = kilnWork(samples);
+  const kiln = [1, 2].map((t) =>
+    localRunner(`kiln native ${t}T`, t, samples, work, (n) => k.setNumThreads(n)),
   );
-  const previous = k.getBackend();
-  let best = 0;
-  const results: [string, CnnResult][] = [];
-  for (const b of backends()) {
-    k.setBackend(b);
-    const r = kilnCnn(batch, steps);
-    best = Math.max(best, r.samplesPerSecond);
-    results.push([b, r]);
-    show(`kiln ${b} (${k.getNumThreads()} threads)`, r.samplesPerSecond);
+  const peers = await contenders(kiln[0]!, 'cnn', samples);
+  const runners = [...kiln, ...peers.slice(1)];
+  try {
+    for (const r of runners) await r.ask('warmup 64');
+    const cases: [string, string, number][] = [
+      ['training, batch 64', `train 64 ${steps}`, 64 * steps],
+      ['inference, batch 64', `infer 64 ${steps}`, 64 * steps],
+      ['inference, batch 1', `infer 1 ${steps * 10}`, steps * 10],
+    ];
+    for (const [title, command, count] of cases) {
+      const best = await bestOfRounds(runners, command, rounds);
+      const rates = best.map((s) => count / s);
+      const kilnBest = Math.max(rates[0]!, rates[1]!);
+      const peerBest = Math.max(0, ...rates.slice(2));
+      console.log(
+        `MNIST CNN ${title}: ${samples} samples streamed, best of ${rounds} alternating rounds of ${count} samples`,
+      );
+      runners.forEach((r, i) =>
+        console.log(line(r.name, rates[i]!, i >= 2 ? kilnBest : undefined)),
+      );
+      if (peerBest > 0)
+        console.log(`  kiln best / best PyTorch: ${(kilnBest / peerBest).toFixed(2)}x`);
+    }
+  } finally {
+    for (const r of runners) r.close();
   }
-  k.setBackend(previous);
-  for (const threads of [1, 2])
-    show(
-      `PyTorch ${threads} thread${threads > 1 ? 's' : ''}`,
-      torchCnn(batch, Math.max(steps, 20), threads),
-      best,
-    );
-  show('TensorFlow.js cpu', await tfjsCnn(batch, Math.min(steps, 2)), best);
-  console.log('  TensorFlow.js wasm       not run: no conv backward kernels in tfjs-backend-wasm');
-  for (const [b, r] of results) {
-    const top = r.breakdown.filter(([, share]) => share >= 0.01);
-    console.log(
-      `  kiln ${b} step time by kernel: ${top.map(([n, s]) => `${n} ${(100 * s).toFixed(0)}%`).join(', ')}`,
-    );
-  }
+  k.setNumThreads(1);
+  const shares = breakdown(work, 64, steps);
+  const top = shares.filter(([, share]) => share >= 0.01);
+  console.log(
+    `  kiln native 1T training step by kernel: ${top.map(([n, s]) => `${n} ${(100 * s).toFixed(0)}%`).join(', ')}`,
+  );
+  const outside = shares[shares.length - 1]![1];
+  console.log(
+    `  profile: share of a kiln training step outside kernels ${(100 * outside).toFixed(0)}%`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -200,5 +164,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const at = process.argv.indexOf(flag);
     return at > 0 ? Number(process.argv[at + 1]) : fallback;
   };
-  await benchCnn(arg('--steps', 20), arg('--batch', 64));
+  await benchCnn({
+    rounds: arg('--rounds', 5),
+    steps: arg('--steps', 20),
+    samples: arg('--samples', 8192),
+  });
 }

@@ -79,6 +79,21 @@ function buildOpenblas(dir: string): { exe: string } | { reason: string } {
   }
 }
 
+/** Builds and runs bench/native/fma_peak.c: [isa, GFLOP/s on 1 thread, on 2 threads]. */
+function fmaPeak(dir: string): [string, number, number] | string {
+  const src = join(dirname(fileURLToPath(import.meta.url)), 'native', 'fma_peak.c');
+  const exe = join(dir, 'fma_peak');
+  try {
+    execFileSync('cc', ['-O3', '-pthread', src, '-o', exe], { stdio: 'pipe' });
+    const [isa = '', one = '0', two = '0'] = execFileSync(exe, ['2'], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/);
+    return [isa, Number(one), Number(two)];
+  } catch (e) {
+    return `FMA peak not measured: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
 function openblasGflops(exe: string, dtype: FloatDType, threads: number, s: Shape): number {
   const args = [`${s.m}x${s.n}x${s.k}${s.ta ? 'At' : ''}${s.tb ? 'Bt' : ''}`];
   if (dtype === 'float64') args.unshift('-d');
@@ -129,6 +144,13 @@ function main(): void {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
   const ob = buildOpenblas(dir);
   if ('reason' in ob) console.log(ob.reason);
+  const peak = fmaPeak(dir);
+  if (typeof peak === 'string') console.log(peak);
+  else
+    console.log(
+      `measured FMA peak (${peak[0]} float32, bench/native/fma_peak.c): ${peak[1].toFixed(1)} GFLOP/s on 1 thread, ${peak[2].toFixed(1)} on 2`,
+    );
+  const kilnAt = new Map<string, number>();
   const cols: string[] = [];
   const table = new Map<string, string[]>(SHAPES.map((s) => [s.label, []]));
   try {
@@ -145,6 +167,7 @@ function main(): void {
           if ('exe' in ob) ref = Math.max(ref, openblasGflops(ob.exe, dtype, t, s));
         }
         table.get(s.label)!.push(g.toFixed(1), ref.toFixed(1), (g / ref).toFixed(2));
+        kilnAt.set(`${s.label} ${t}`, g);
       }
     }
   } finally {
@@ -161,6 +184,13 @@ function main(): void {
         .get(s.label)!
         .map((c) => c.padStart(12))
         .join('')}`,
+    );
+  }
+  if (typeof peak !== 'string' && dtype === 'float32') {
+    const share = (label: string) => (kilnAt.get(`${label} 1`)! / peak[1]).toFixed(2);
+    const scale = kilnAt.get('2048^3 2')! / kilnAt.get('2048^3 1')!;
+    console.log(
+      `kiln 1T share of the FMA peak: 1024^3 ${share('1024^3')}, 2048^3 ${share('2048^3')}; 2T/1T at 2048^3: ${scale.toFixed(2)}x`,
     );
   }
 }

@@ -1,42 +1,37 @@
 /**
- * Peak resident memory of MNIST-shaped MLP training (784-128-10, Adam, batch 32, 2,000 steps)
- * for kiln in this process and for PyTorch in a python3 process when torch imports.
+ * Peak resident memory of MNIST-shaped MLP training (784-128-10, Adam, batch 32 and then 128,
+ * batches streamed from a 16,384-sample dataset: a warm-up pass, then 2,000 steps) for kiln in
+ * this process and for each PyTorch found, at 1 thread, in its own worker process.
  * Run: npx tsx bench/mlp-rss.ts
  */
-import { spawnSync } from 'node:child_process';
 import * as k from '../src/index.js';
+import { mlpWork } from './mlp.js';
+import { startTorch, torchPythons } from './peers.js';
 
+const samples = 16384;
 const steps = 2000;
-k.manualSeed(0);
-const model = new k.nn.Sequential(
-  new k.nn.Linear(784, 128),
-  new k.nn.ReLU(),
-  new k.nn.Linear(128, 10),
-);
-const opt = new k.optim.Adam(model.parameters(), { lr: 1e-3 });
-for (let i = 0; i < steps; i++) {
-  const x = k.rand([32, 784]);
-  const y = k.randint(0, 10, [32]);
-  opt.zeroGrad();
-  k.F.crossEntropy(model.forward(x), y).backward();
-  opt.step();
+try {
+  k.setBackend('native');
+} catch {
+  // js backend
+}
+k.setNumThreads(1);
+const work = mlpWork(samples);
+for (const batch of [32, 128]) {
+  work.train(batch, Math.floor(samples / batch));
+  work.train(batch, steps);
 }
 const kilnMiB = process.resourceUsage().maxRSS / 1024;
-console.log(`  kiln (${k.getBackend()})   peak RSS ${kilnMiB.toFixed(0)} MiB`);
-
-const python = ['/usr/bin/python3', 'python3'].find(
-  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
-);
-if (!python) {
+console.log(`  kiln ${k.getBackend()} 1T          peak RSS ${kilnMiB.toFixed(0)} MiB`);
+for (const [python, version] of torchPythons()) {
+  const torch = await startTorch(python, version, 'mlp', 1, samples);
+  for (const batch of [32, 128]) {
+    await torch.ask(`warmup ${batch}`);
+    await torch.ask(`train ${batch} ${steps}`);
+  }
+  const mib = await torch.ask('rss');
+  torch.close();
   console.log(
-    '  PyTorch: skipped (no python3 with torch; on Debian: apt-get install python3-torch)',
-  );
-} else {
-  const r = spawnSync(python, ['bench/torch_mlp.py', '32', String(steps), '1', '--rss'], {
-    encoding: 'utf8',
-  });
-  const torchMiB = Number(r.stdout.trim().split('\n').pop());
-  console.log(
-    `  PyTorch 1 thread peak RSS ${torchMiB.toFixed(0)} MiB  (kiln uses ${(kilnMiB / torchMiB).toFixed(2)}x)`,
+    `  ${torch.name.padEnd(22)} peak RSS ${mib.toFixed(0)} MiB  (kiln uses ${(kilnMiB / mib).toFixed(2)}x)`,
   );
 }

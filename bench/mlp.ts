@@ -1,20 +1,23 @@
 /**
- * MNIST-shaped MLP training throughput (784-128-10, ReLU, Adam, cross-entropy) in samples/s,
- * for kiln's backends and, side by side in the same run, TensorFlow.js (cpu and wasm) and
- * PyTorch through python3 when it is importable.
- * Run: npx tsx bench/mlp.ts [--steps N]
+ * MNIST-shaped MLP training throughput (784-128-10, ReLU, Adam, cross-entropy) in samples/s at
+ * batch 32 and 128, on batches streamed from a random dataset of 16,384 samples (51 MiB, larger
+ * than the last-level cache, as an epoch reads them) after a warm-up pass over all of it: kiln
+ * native at 1 and 2 threads (and the js backend with --js) against every PyTorch found
+ * (bench/peers.ts) at 1 and 2 threads, best of alternating rounds.
+ * Run: npx tsx bench/mlp.ts [--rounds R] [--steps S] [--samples N] [--js]
  */
-import { spawnSync } from 'node:child_process';
 import * as k from '../src/index.js';
-import { rssMiB } from './util.js';
+import {
+  bestOfRounds,
+  contenders,
+  type LocalWork,
+  line,
+  localRunner,
+  type Runner,
+} from './peers.js';
 
-export interface MlpResult {
-  name: string;
-  batch: number;
-  samplesPerSecond: number;
-}
-
-function kilnMlp(batch: number, steps: number): number {
+/** Kiln's MLP on a streamed random dataset, on the backend active when it is created. */
+export function mlpWork(samples: number): LocalWork {
   k.manualSeed(0);
   const model = new k.nn.Sequential(
     new k.nn.Linear(784, 128),
@@ -22,119 +25,98 @@ function kilnMlp(batch: number, steps: number): number {
     new k.nn.Linear(128, 10),
   );
   const opt = new k.optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = k.rand([batch, 784]);
-  const y = k.randint(0, 10, [batch]);
-  const step = () => {
-    opt.zeroGrad();
-    k.F.crossEntropy(model.forward(x), y).backward();
-    opt.step();
+  const xs = k.rand([samples, 784]);
+  const ys = k.randint(0, 10, [samples]);
+  let at = 0;
+  const next = (batch: number): [k.Tensor, k.Tensor] => {
+    if (at + batch > samples) at = 0;
+    const r: [k.Tensor, k.Tensor] = [xs.narrow(0, at, batch), ys.narrow(0, at, batch)];
+    at += batch;
+    return r;
   };
-  for (let i = 0; i < Math.min(50, steps); i++) step();
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  return (steps * batch) / ((performance.now() - start) / 1000);
-}
-
-async function tfjsMlp(
-  backend: 'cpu' | 'wasm',
-  batch: number,
-  steps: number,
-): Promise<number | string> {
-  try {
-    const tf = await import('@tensorflow/tfjs');
-    if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-    await tf.setBackend(backend);
-    await tf.ready();
-    const model = tf.sequential({
-      layers: [
-        tf.layers.dense({ inputShape: [784], units: 128, activation: 'relu' }),
-        tf.layers.dense({ units: 10 }),
-      ],
-    });
-    const opt = tf.train.adam(1e-3);
-    const x = tf.randomUniform([batch, 784]);
-    const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
-    const step = () =>
-      tf.tidy(() => {
-        opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.predict(x) as never) as never);
-      });
-    for (let i = 0; i < 10; i++) step();
-    const start = performance.now();
-    for (let i = 0; i < steps; i++) step();
-    return (steps * batch) / ((performance.now() - start) / 1000);
-  } catch (e) {
-    return `unavailable (${(e as Error).message.split('\n')[0]})`;
-  }
-}
-
-function torchMlp(batch: number, steps: number, threads: number): number | string {
-  const python = ['/usr/bin/python3', 'python3'].find(
-    (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
-  );
-  if (!python) return 'skipped (no python3 with torch; on Debian: apt-get install python3-torch)';
-  const result = spawnSync(
-    python,
-    ['bench/torch_mlp.py', String(batch), String(steps), String(threads)],
-    { encoding: 'utf8' },
-  );
-  const value = Number(result.stdout.trim().split('\n').pop());
-  return Number.isFinite(value) ? value : `failed: ${result.stderr.trim().split('\n').pop()}`;
-}
-
-function show(name: string, batch: number, value: number | string, baseline?: number): void {
-  const ratio =
-    typeof value === 'number' && baseline ? `  (kiln ${(baseline / value).toFixed(2)}x)` : '';
-  console.log(
-    `  ${name.padEnd(26)} batch ${String(batch).padStart(3)}  ${typeof value === 'number' ? `${value.toFixed(0).padStart(8)} samples/s` : value}${ratio}`,
-  );
-}
-
-export async function benchMlp(steps = 300): Promise<void> {
-  console.log(
-    'MLP training 784-128-10, Adam, cross-entropy (samples/s, best of 3 alternating rounds)',
-  );
-  const backends = ['js', ...(k.getBackend() === 'native' || tryNative() ? ['native'] : [])];
-  for (const batch of [32, 128]) {
-    // Rounds alternate kiln and PyTorch and each keeps its best, so a burst of load on this
-    // shared machine does not decide the ratio.
-    const kiln = new Map<string, number>();
-    const torch: (number | string)[] = [0, 0];
-    for (let round = 0; round < 3; round++) {
-      for (const b of backends) {
-        k.setBackend(b);
-        const v = kilnMlp(batch, b === 'js' ? Math.min(steps, 100) : steps);
-        kiln.set(b, Math.max(kiln.get(b) ?? 0, v));
+  return {
+    train(batch, steps) {
+      for (let i = 0; i < steps; i++) {
+        const [x, y] = next(batch);
+        opt.zeroGrad();
+        k.F.crossEntropy(model.forward(x), y).backward();
+        opt.step();
       }
-      [1, 2].forEach((threads, t) => {
-        const v = torchMlp(batch, steps, threads);
-        const prev = torch[t]!;
-        torch[t] = typeof v === 'number' ? Math.max(typeof prev === 'number' ? prev : 0, v) : v;
+    },
+    infer(batch, steps) {
+      k.noGrad(() => {
+        for (let i = 0; i < steps; i++) model.forward(next(batch)[0]);
       });
-    }
-    let best = 0;
-    for (const [b, v] of kiln) {
-      best = Math.max(best, v);
-      show(`kiln ${b}`, batch, v);
-    }
-    torch.forEach((v, t) => {
-      show(`PyTorch ${t + 1} thread${t > 0 ? 's' : ''}`, batch, v, best);
-    });
-    show('TensorFlow.js wasm', batch, await tfjsMlp('wasm', batch, Math.min(steps, 200)), best);
-    show('TensorFlow.js cpu', batch, await tfjsMlp('cpu', batch, 20), best);
-  }
-  console.log(`  peak RSS of this process: ${rssMiB().toFixed(0)} MiB`);
+    },
+  };
 }
 
-function tryNative(): boolean {
+export interface MlpOptions {
+  rounds?: number;
+  steps?: number;
+  samples?: number;
+  js?: boolean;
+}
+
+/** A runner that switches kiln to `backendName` before each command. */
+function onBackend(backendName: string, runner: Runner): Runner {
+  return {
+    ...runner,
+    ask: (command) => {
+      k.setBackend(backendName);
+      return runner.ask(command);
+    },
+  };
+}
+
+/** Runs the MLP benchmark and prints one table per batch size. */
+export async function benchMlp(options: MlpOptions = {}): Promise<void> {
+  const { rounds = 5, steps = 200, samples = 16384, js = false } = options;
+  const kiln: Runner[] = [];
+  const setThreads = (n: number) => k.setNumThreads(n);
   try {
     k.setBackend('native');
-    return true;
+    const work = mlpWork(samples);
+    for (const t of [1, 2])
+      kiln.push(
+        onBackend('native', localRunner(`kiln native ${t}T`, t, samples, work, setThreads)),
+      );
   } catch {
-    return false;
+    console.log('  kiln native backend unavailable');
+  }
+  if (js || kiln.length === 0) {
+    k.setBackend('js');
+    kiln.push(onBackend('js', localRunner('kiln js', 1, samples, mlpWork(samples), setThreads)));
+  }
+  const peers = (await contenders(kiln[0]!, 'mlp', samples)).slice(1);
+  const runners = [...kiln, ...peers];
+  try {
+    for (const batch of [32, 128]) {
+      for (const r of runners) await r.ask(`warmup ${batch}`);
+      const best = await bestOfRounds(runners, `train ${batch} ${steps}`, rounds);
+      const rates = best.map((s) => (batch * steps) / s);
+      const kilnBest = Math.max(...rates.slice(0, kiln.length));
+      console.log(
+        `MLP 784-128-10 training, batch ${batch}: ${samples} samples streamed, best of ${rounds} alternating rounds of ${steps} steps`,
+      );
+      runners.forEach((r, i) =>
+        console.log(line(r.name, rates[i]!, i >= kiln.length ? kilnBest : undefined)),
+      );
+    }
+  } finally {
+    for (const r of runners) r.close();
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const at = process.argv.indexOf('--steps');
-  await benchMlp(at > 0 ? Number(process.argv[at + 1]) : 300);
+  const arg = (flag: string, fallback: number) => {
+    const at = process.argv.indexOf(flag);
+    return at > 0 ? Number(process.argv[at + 1]) : fallback;
+  };
+  await benchMlp({
+    rounds: arg('--rounds', 5),
+    steps: arg('--steps', 200),
+    samples: arg('--samples', 16384),
+    js: process.argv.includes('--js'),
+  });
 }

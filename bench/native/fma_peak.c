@@ -1,0 +1,92 @@
+// Measured FMA peak of this machine for bench/gemm.ts: GFLOP/s of independent float32 vector
+// multiply-add chains (enough of them to cover FMA latency on every port) with the widest vectors
+// the CPU runs, on 1 and on N threads at once. Built at bench time:
+//   cc -O3 -pthread bench/native/fma_peak.c -o fma_peak && ./fma_peak [threads]
+// Timed in thread CPU time, so other jobs on a shared machine do not lower it (the GEMM figures
+// beside it are wall time: equal on a quiet machine). Prints "isa gflops_1thread gflops_Nthreads".
+#include <immintrin.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define CHAINS 12
+#define ITERS 4000000L
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static volatile float sink;
+
+__attribute__((target("avx512f"))) static double chains512(void) {
+  __m512 a[CHAINS];
+  for (int i = 0; i < CHAINS; ++i) a[i] = _mm512_set1_ps(1.0f + i * 1e-7f);
+  const __m512 b = _mm512_set1_ps(0.9999999f), c = _mm512_set1_ps(1e-8f);
+  double t0 = now();
+  for (long i = 0; i < ITERS; ++i) {
+#pragma GCC unroll 12
+    for (int j = 0; j < CHAINS; ++j) a[j] = _mm512_fmadd_ps(a[j], b, c);
+  }
+  double t = now() - t0;
+  for (int i = 0; i < CHAINS; ++i) sink += _mm512_reduce_add_ps(a[i]);
+  return ITERS * CHAINS * 32.0 / t / 1e9;
+}
+
+__attribute__((target("avx2,fma"))) static double chains256(void) {
+  __m256 a[CHAINS];
+  for (int i = 0; i < CHAINS; ++i) a[i] = _mm256_set1_ps(1.0f + i * 1e-7f);
+  const __m256 b = _mm256_set1_ps(0.9999999f), c = _mm256_set1_ps(1e-8f);
+  double t0 = now();
+  for (long i = 0; i < ITERS; ++i) {
+#pragma GCC unroll 12
+    for (int j = 0; j < CHAINS; ++j) a[j] = _mm256_fmadd_ps(a[j], b, c);
+  }
+  double t = now() - t0;
+  float out[8];
+  for (int i = 0; i < CHAINS; ++i) {
+    _mm256_storeu_ps(out, a[i]);
+    sink += out[0];
+  }
+  return ITERS * CHAINS * 16.0 / t / 1e9;
+}
+
+static int wide;
+
+static double once(void) { return wide ? chains512() : chains256(); }
+
+static void* worker(void* out) {
+  *(double*)out = once();
+  return NULL;
+}
+
+int main(int argc, char** argv) {
+  int threads = argc > 1 ? atoi(argv[1]) : 2;
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+    puts("none 0 0");
+    return 0;
+  }
+  wide = __builtin_cpu_supports("avx512f");
+  double best1 = 0, bestN = 0;
+  for (int r = 0; r < 7; ++r) {
+    double g = once();
+    if (g > best1) best1 = g;
+  }
+  pthread_t tid[64];
+  double res[64];
+  if (threads > 64) threads = 64;
+  for (int r = 0; r < 5; ++r) {
+    for (int i = 0; i < threads; ++i) pthread_create(&tid[i], NULL, worker, &res[i]);
+    double sum = 0;
+    for (int i = 0; i < threads; ++i) {
+      pthread_join(tid[i], NULL);
+      sum += res[i];
+    }
+    if (sum > bestN) bestN = sum;
+  }
+  printf("%s %.1f %.1f\n", wide ? "avx512f" : "avx2", best1, bestN);
+  return 0;
+}
