@@ -9,7 +9,7 @@
  */
 import { backend } from '../src/backend/registry.js';
 import * as k from '../src/index.js';
-import { bestOfRounds, contenders, type LocalWork, line, localRunner } from './peers.js';
+import { bestOfRounds, contenders, type LocalWork, line, localRunner, warmUp } from './peers.js';
 
 function kilnModel(): k.nn.Sequential {
   const { nn } = k;
@@ -124,7 +124,7 @@ export async function benchCnn(options: CnnOptions = {}): Promise<void> {
   const peers = await contenders(kiln[0]!, 'cnn', samples);
   const runners = [...kiln, ...peers.slice(1)];
   try {
-    for (const r of runners) await r.ask('warmup 64');
+    await warmUp(runners, 64);
     const cases: [string, string, number][] = [
       ['training, batch 64', `train 64 ${steps}`, 64 * steps],
       ['inference, batch 64', `infer 64 ${steps}`, 64 * steps],

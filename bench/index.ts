@@ -4,7 +4,7 @@
  * recorded in docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 const node = process.execPath;
 
@@ -20,10 +20,13 @@ function run(title: string, script: string, args: string[] = []): void {
 console.log(
   `kiln benchmarks: node ${process.version}, ${process.arch}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
 );
+console.log(
+  `load average at start: ${loadavg()[0]!.toFixed(1)} (above ~0.5, other jobs skew the figures, two-thread ones most)`,
+);
 run('GEMM: kiln native vs OpenBLAS (float32)', 'bench/gemm.ts');
 run('matmul on the js backend', 'bench/matmul.ts', ['--backend', 'js']);
-run('MLP training vs PyTorch and TensorFlow.js', 'bench/mlp.ts');
-run('CNN training vs PyTorch and TensorFlow.js', 'bench/cnn.ts');
+run('MLP training vs PyTorch, streamed batches', 'bench/mlp.ts');
+run('CNN training and inference vs PyTorch, streamed batches', 'bench/cnn.ts');
 run('peak memory of MLP training (kiln vs PyTorch)', 'bench/mlp-rss.ts');
 run('memory over 20,000 steps', 'bench/memory.ts');
 run(

@@ -14,6 +14,7 @@ import {
   line,
   localRunner,
   type Runner,
+  warmUp,
 } from './peers.js';
 
 /** Kiln's MLP on a streamed random dataset, on the backend active when it is created. */
@@ -92,7 +93,7 @@ export async function benchMlp(options: MlpOptions = {}): Promise<void> {
   const runners = [...kiln, ...peers];
   try {
     for (const batch of [32, 128]) {
-      for (const r of runners) await r.ask(`warmup ${batch}`);
+      await warmUp(runners, batch);
       const best = await bestOfRounds(runners, `train ${batch} ${steps}`, rounds);
       const rates = best.map((s) => (batch * steps) / s);
       const kilnBest = Math.max(...rates.slice(0, kiln.length));

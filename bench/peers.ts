@@ -86,12 +86,26 @@ export async function bestOfRounds(
   return best;
 }
 
+/** PyTorch thread counts to run: `KILN_BENCH_TORCH_THREADS` (e.g. `1`) or 1 and 2. */
+function torchThreads(): number[] {
+  const listed = process.env.KILN_BENCH_TORCH_THREADS;
+  return listed ? listed.split(',').map(Number) : [1, 2];
+}
+
+/** Warms every runner up with one pass over its dataset, reporting progress on stderr. */
+export async function warmUp(runners: readonly Runner[], batch: number): Promise<void> {
+  for (const r of runners) {
+    process.stderr.write(`  (warm-up pass: ${r.name}, batch ${batch})\n`);
+    await r.ask(`warmup ${batch}`);
+  }
+}
+
 /** Starts kiln's own runner plus a PyTorch worker per torch found and thread count. */
 export async function contenders(
   kiln: Runner,
   model: 'mlp' | 'cnn',
   samples: number,
-  threads: readonly number[] = [1, 2],
+  threads: readonly number[] = torchThreads(),
 ): Promise<Runner[]> {
   const runners = [kiln];
   for (const [python, version] of torchPythons()) {
