@@ -138,9 +138,8 @@ export async function benchCnn(options: CnnOptions = {}): Promise<void> {
       console.log(
         `MNIST CNN ${title}: ${samples} samples streamed, best of ${rounds} alternating rounds of ${count} samples`,
       );
-      runners.forEach((r, i) =>
-        console.log(line(r.name, rates[i]!, i >= 2 ? kilnBest : undefined)),
-      );
+      for (const [i, r] of runners.entries())
+        console.log(line(r.name, rates[i]!, i >= 2 ? kilnBest : undefined));
       if (peerBest > 0)
         console.log(`  kiln best / best PyTorch: ${(kilnBest / peerBest).toFixed(2)}x`);
     }

@@ -100,9 +100,8 @@ export async function benchMlp(options: MlpOptions = {}): Promise<void> {
       console.log(
         `MLP 784-128-10 training, batch ${batch}: ${samples} samples streamed, best of ${rounds} alternating rounds of ${steps} steps`,
       );
-      runners.forEach((r, i) =>
-        console.log(line(r.name, rates[i]!, i >= kiln.length ? kilnBest : undefined)),
-      );
+      for (const [i, r] of runners.entries())
+        console.log(line(r.name, rates[i]!, i >= kiln.length ? kilnBest : undefined));
     }
   } finally {
     for (const r of runners) r.close();
