@@ -30,6 +30,10 @@ run('CNN training and inference vs PyTorch, streamed batches', 'bench/cnn.ts');
 run('peak memory of MLP training (kiln vs PyTorch)', 'bench/mlp-rss.ts');
 run('memory over 20,000 steps', 'bench/memory.ts');
 run(
+  'data-parallel scaling: processes, all-reduce bandwidth, overlap (Gloo)',
+  'bench/distributed.ts',
+);
+run(
   'dashboard: time to first chart (100k points) and to a 10,000-run table, in chromium',
   'bench/ui.ts',
 );
