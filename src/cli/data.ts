@@ -10,7 +10,7 @@ import { ConfigError, DataError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TrainConfig } from './config.js';
 import { type ForecastEval, type ForecastSpec, prepareForecast } from './forecast-data.js';
-import { isTableConfig, prepareTable } from './table-data.js';
+import { checkDataFields, isTableConfig, prepareTable } from './table-data.js';
 
 /** Features and targets of one split. */
 export interface Split {
@@ -181,6 +181,7 @@ export async function prepareData(
   config: TrainConfig,
   classification: boolean,
 ): Promise<PreparedData> {
+  checkDataFields(config);
   if (config.task === 'forecast') return prepareForecast(config);
   if (isTableConfig(config)) {
     const data = await prepareTable(config, classification);

@@ -18,6 +18,35 @@ export function isTableConfig(config: TrainConfig): boolean {
   );
 }
 
+const TABLE_FIELDS = ['drop', 'types', 'maxCategories', 'missingIndicator', 'dates'] as const;
+const FORECAST_FIELDS = ['window', 'horizon', 'season', 'dateFeatures'] as const;
+
+/**
+ * Refuses data fields the config's format does not use (they would be silently ignored):
+ * table fields need `format: csv` with `target`, forecast fields need `task: forecast`.
+ */
+export function checkDataFields(config: TrainConfig): void {
+  const d = config.data;
+  const forecast = config.task === 'forecast';
+  const table = isTableConfig(config);
+  for (const key of TABLE_FIELDS) {
+    if (d[key] !== undefined && !table) {
+      throw new ConfigError(
+        `data.${key}: only used for tables (format: csv with target: <column>)${forecast ? ', not with task: forecast' : ''}`,
+      );
+    }
+  }
+  if (d.missingValues !== undefined && !table && !forecast) {
+    throw new ConfigError(
+      'data.missingValues: only used for tables (format: csv with target: <column>) and task: forecast',
+    );
+  }
+  for (const key of FORECAST_FIELDS) {
+    if (d[key] !== undefined && !forecast)
+      throw new ConfigError(`data.${key}: only used with task: forecast`);
+  }
+}
+
 /** The table options a config's data and preprocess sections describe. */
 export function tableOptions(config: TrainConfig): TableOptions {
   const d = config.data;

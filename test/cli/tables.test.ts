@@ -120,6 +120,24 @@ describe('penguins: text categories and empty cells', () => {
     assert.match(r.out, /0 \(Linear\) +\[1, 32\] +480\n/);
   });
 
+  it('table and forecast fields on other data are refused, not ignored', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['iris.yaml', '  path: datasets/iris/iris.csv', /data\.drop: only used for tables/],
+      ['penguins.yaml', '  target: species', /data\.window: only used with task: forecast/],
+    ];
+    for (const [file, anchor, message] of cases) {
+      const config = join(tmpRoot, `extra-${file}`);
+      const extra = file === 'iris.yaml' ? '\n  drop: [a]' : '\n  window: 12';
+      writeFileSync(
+        config,
+        readFileSync(example(file), 'utf8').replace(anchor, `${anchor}${extra}`),
+      );
+      const r = await runMain(['train', config, '--out', join(tmpRoot, 'runs')]);
+      assert.equal(r.code, 1, file);
+      assert.match(assertOneLine(r.err), message);
+    }
+  });
+
   it('a regression loss on a text target is refused with the reason', async () => {
     const config = join(tmpRoot, 'penguins-mse.yaml');
     writeFileSync(
