@@ -53,7 +53,6 @@ export { defaultGamma, defaultWeights, TPESampler } from './samplers/tpe/sampler
 export type { StudyRecord, TrialInit, TrialPatch, TuneStorage } from './storage.js';
 export { InMemoryStorage } from './storage.js';
 export { Study } from './study.js';
-export { TrackStorage } from './track-storage.js';
 export type { SuggestOptions } from './trial.js';
 export { Trial, TrialPruned } from './trial.js';
 export type { Pruner, Sampler, SearchSpace, StudyView } from './view.js';
