@@ -62,6 +62,14 @@ export class PostgresDriver implements SqlDriver {
     return {
       all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) =>
         (await client.query(this.sql(sql), params as SqlValue[])).rows as T[],
+      values: async (sql: string, params: readonly SqlValue[] = []) =>
+        (
+          await client.query({
+            text: this.sql(sql),
+            values: params as SqlValue[],
+            rowMode: 'array',
+          })
+        ).rows as unknown[][],
       run: async (sql: string, params: readonly SqlValue[] = []) =>
         (await client.query(this.sql(sql), params as SqlValue[])).rowCount ?? 0,
     };
@@ -69,6 +77,10 @@ export class PostgresDriver implements SqlDriver {
 
   all<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     return this.executor(this.pool).all<T>(sql, params);
+  }
+
+  values(sql: string, params?: readonly SqlValue[]): Promise<unknown[][]> {
+    return this.executor(this.pool).values(sql, params);
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<number> {

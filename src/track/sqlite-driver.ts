@@ -53,6 +53,10 @@ export class SqliteDriver implements SqlDriver {
       s.run(...params);
       return [];
     },
+    values: async (sql: string, params: readonly SqlValue[] = []) =>
+      this.statement(sql)
+        .raw(true)
+        .all(...params) as unknown[][],
     run: async (sql: string, params: readonly SqlValue[] = []) =>
       this.statement(sql).run(...params).changes,
   };
@@ -70,6 +74,10 @@ export class SqliteDriver implements SqlDriver {
 
   all<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     return this.exclusive(() => this.direct.all<T>(sql, params));
+  }
+
+  values(sql: string, params?: readonly SqlValue[]): Promise<unknown[][]> {
+    return this.exclusive(() => this.direct.values(sql, params));
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<number> {
