@@ -38,3 +38,4 @@ run(
   'bench/ui.ts',
 );
 run('tracking: logging overhead and metric points per second', 'bench/track.ts');
+run('inference: kiln forward vs onnxruntime-node (exported ONNX)', 'bench/onnx.ts');
