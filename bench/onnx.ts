@@ -29,7 +29,9 @@ async function time(fn: () => unknown, n: number, warm: number): Promise<number>
   return best;
 }
 
-console.log(`backend ${k.getBackend()}, ${k.getNumThreads()} threads; onnxruntime-node ${ort.env.versions.common}`);
+console.log(
+  `backend ${k.getBackend()}, ${k.getNumThreads()} threads; onnxruntime-node ${ort.env.versions.common}`,
+);
 // Ratio as elsewhere in docs/benchmarks.md: peer time / kiln time (above 1: kiln is faster).
 console.log(row(['model', 'batch', 'kiln ms', 'ort ms', 'ratio'], [9, 6, 10, 10, 7]));
 for (const name of ['mnist-mlp', 'mnist-cnn']) {
