@@ -1,8 +1,8 @@
 /** `kiln runs compare <a> <b> ...`: params that differ and final metrics, side by side. */
 import { ConfigError } from '../../tensor/errors.js';
 import type { RunSummary } from '../../track/types.js';
-import type { RunsContext } from './runs.js';
-import { findRun } from './runs.js';
+import type { RunsContext } from './runs-context.js';
+import { findRun } from './runs-context.js';
 import { formatValue, table } from './runs-format.js';
 
 /** Which params differ between runs (a param missing in some runs differs). */

@@ -7,8 +7,8 @@ import { createInterface } from 'node:readline/promises';
 import { ConfigError } from '../../tensor/errors.js';
 import { artifactPath } from '../../track/artifacts.js';
 import type { RunRecord, TrackStore } from '../../track/types.js';
-import type { RunsContext } from './runs.js';
-import { findRun } from './runs.js';
+import type { RunsContext } from './runs-context.js';
+import { findRun } from './runs-context.js';
 
 /** Whether removing `dir` would remove the cwd, the home folder or the root. */
 function dangerous(dir: string): boolean {

@@ -2,8 +2,8 @@
 import { ConfigError } from '../../tensor/errors.js';
 import { type ExportFormat, exportRuns } from '../../track/export.js';
 import type { RunSummary } from '../../track/types.js';
-import type { RunsContext } from './runs.js';
-import { findRun } from './runs.js';
+import type { RunsContext } from './runs-context.js';
+import { findRun } from './runs-context.js';
 
 /** Exports the given runs (or those the filter or experiment select, or all); exit code 0. */
 export async function runsExport({ store, values, args, log }: RunsContext): Promise<number> {

@@ -2,7 +2,7 @@
 import { ConfigError } from '../../tensor/errors.js';
 import { fieldGetter } from '../../track/filter.js';
 import type { RunSummary } from '../../track/types.js';
-import type { RunsContext } from './runs.js';
+import type { RunsContext } from './runs-context.js';
 import { formatDuration, formatTime, formatValue, table } from './runs-format.js';
 
 /** Up to four metric keys most runs have, validation ones first. */

@@ -1,7 +1,7 @@
 /** `kiln runs show <run>`: everything recorded about one run. */
 import { ConfigError } from '../../tensor/errors.js';
-import type { RunsContext } from './runs.js';
-import { findRun } from './runs.js';
+import type { RunsContext } from './runs-context.js';
+import { findRun } from './runs-context.js';
 import { formatDuration, formatTime, formatValue, table } from './runs-format.js';
 
 /** Prints one run; exit code 0. */
