@@ -62,6 +62,24 @@ export abstract class Module<I extends unknown[] = unknown[], O = unknown> {
   training = true;
   readonly #keyNames = new Map<string, string>();
 
+  constructor() {
+    // A JavaScript subclass without forward() would fail later with "forward is not a
+    // function"; this stand-in says what is missing. A forward defined as a class field replaces it.
+    if (typeof (this as { forward?: unknown }).forward !== 'function') {
+      const name = new.target.name || 'this Module subclass';
+      Object.defineProperty(this, 'forward', {
+        configurable: true,
+        writable: true,
+        enumerable: false,
+        value: () => {
+          throw new ValueError(
+            `${name} has no forward(): a Module subclass must define forward(...inputs), the computation it performs`,
+          );
+        },
+      });
+    }
+  }
+
   /** The computation of the module. */
   abstract forward(...inputs: I): O;
 
@@ -227,13 +245,15 @@ export abstract class Module<I extends unknown[] = unknown[], O = unknown> {
   /**
    * Copies a state dict into the module's tensors in place (converting dtypes). Nothing is
    * copied when there is an error: shape mismatches always, and missing or unexpected keys when
-   * `strict` (the default), throw a `ValueError` listing every offending key.
+   * `strict` (the default), throw a `ValueError` listing every offending key. `strict` may be
+   * passed as a boolean, as PyTorch's positional argument: `loadStateDict(sd, false)`.
    */
   loadStateDict(
     stateDict: Record<string, Tensor>,
-    options: LoadStateDictOptions = {},
+    options: LoadStateDictOptions | boolean = {},
   ): LoadStateDictResult {
-    const strict = options.strict ?? true;
+    // A boolean is PyTorch's positional `strict` (`load_state_dict(sd, False)`).
+    const strict = typeof options === 'boolean' ? options : (options.strict ?? true);
     const targets = new Map(this.stateEntries());
     const missingKeys = [...targets.keys()].filter((k) => !Object.hasOwn(stateDict, k));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !targets.has(k));

@@ -4,6 +4,7 @@ import {
   checkNonNegative,
   checkUnitInterval,
   Optimizer,
+  optionsArg,
   type ParamGroup,
   type ParamGroupSpec,
   type UpdateArgs,
@@ -35,8 +36,9 @@ export interface AdagradOptions extends BaseOptions {
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(
     params: readonly Tensor[] | readonly ParamGroupSpec<AdagradOptions>[],
-    options: Partial<AdagradOptions> = {},
+    arg: Partial<AdagradOptions> | number = {},
   ) {
+    const options = optionsArg<AdagradOptions>('Adagrad', arg);
     super(params, {
       lr: options.lr ?? 1e-2,
       lrDecay: options.lrDecay ?? 0,
@@ -108,8 +110,9 @@ export interface AdadeltaOptions extends BaseOptions {
 export class Adadelta extends Optimizer<AdadeltaOptions> {
   constructor(
     params: readonly Tensor[] | readonly ParamGroupSpec<AdadeltaOptions>[],
-    options: Partial<AdadeltaOptions> = {},
+    arg: Partial<AdadeltaOptions> | number = {},
   ) {
+    const options = optionsArg<AdadeltaOptions>('Adadelta', arg);
     super(params, {
       lr: options.lr ?? 1,
       rho: options.rho ?? 0.9,

@@ -5,6 +5,7 @@ import {
   checkBetas,
   checkNonNegative,
   Optimizer,
+  optionsArg,
   type ParamGroup,
   type ParamGroupSpec,
   type UpdateArgs,
@@ -52,7 +53,8 @@ export class Adam extends Optimizer<AdamOptions> {
   /** Whether weight decay multiplies the parameter directly (AdamW) instead of joining the gradient. */
   protected readonly decoupled: boolean = false;
 
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
+  constructor(params: Params<AdamOptions>, arg: Partial<AdamOptions> | number = {}) {
+    const options = optionsArg<AdamOptions>('Adam', arg);
     super(params, adamDefaults(options, 0));
   }
 
@@ -114,7 +116,8 @@ export class Adam extends Optimizer<AdamOptions> {
 export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;
 
-  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
+  constructor(params: Params<AdamOptions>, arg: Partial<AdamOptions> | number = {}) {
+    const options = optionsArg<AdamOptions>('AdamW', arg);
     super(params, adamDefaults(options, 1e-2));
   }
 }
@@ -140,7 +143,8 @@ export interface AdamaxOptions extends BaseOptions {
  * ```
  */
 export class Adamax extends Optimizer<AdamaxOptions> {
-  constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
+  constructor(params: Params<AdamaxOptions>, arg: Partial<AdamaxOptions> | number = {}) {
+    const options = optionsArg<AdamaxOptions>('Adamax', arg);
     super(params, {
       lr: options.lr ?? 2e-3,
       betas: options.betas ? [options.betas[0], options.betas[1]] : [0.9, 0.999],

@@ -4,6 +4,7 @@ import {
   checkBetas,
   checkNonNegative,
   Optimizer,
+  optionsArg,
   type ParamGroup,
   type ParamGroupSpec,
   type UpdateArgs,
@@ -33,8 +34,9 @@ export interface LionOptions extends BaseOptions {
 export class Lion extends Optimizer<LionOptions> {
   constructor(
     params: readonly Tensor[] | readonly ParamGroupSpec<LionOptions>[],
-    options: Partial<LionOptions> = {},
+    arg: Partial<LionOptions> | number = {},
   ) {
+    const options = optionsArg<LionOptions>('Lion', arg);
     super(params, {
       lr: options.lr ?? 1e-4,
       betas: options.betas ? [options.betas[0], options.betas[1]] : [0.9, 0.99],

@@ -347,3 +347,26 @@ export function checkBetas(op: string, betas: unknown): void {
   checkUnitInterval(op, 'betas[0]', betas[0]);
   checkUnitInterval(op, 'betas[1]', betas[1]);
 }
+
+/**
+ * An optimizer constructor's second argument: its options, or PyTorch's positional learning rate
+ * (`new k.optim.SGD(params, 0.1)` is `{ lr: 0.1 }`). Anything else is a `ValueError`, never a
+ * silently ignored value.
+ *
+ * @example
+ * ```ts
+ * optionsArg('SGD', 0.1); // { lr: 0.1 }
+ * ```
+ */
+export function optionsArg<O extends BaseOptions>(
+  name: string,
+  arg: Partial<O> | number | undefined,
+): Partial<O> {
+  if (arg === undefined) return {};
+  if (typeof arg === 'number') return { lr: arg } as Partial<O>;
+  if (arg === null || typeof arg !== 'object' || Array.isArray(arg))
+    throw new ValueError(
+      `${name}: the second argument must be an options object such as { lr: 0.01 } or a learning rate, got ${JSON.stringify(arg)}`,
+    );
+  return arg;
+}

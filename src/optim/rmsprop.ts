@@ -3,6 +3,7 @@ import {
   type BaseOptions,
   checkNonNegative,
   Optimizer,
+  optionsArg,
   type ParamGroup,
   type ParamGroupSpec,
   type UpdateArgs,
@@ -35,8 +36,9 @@ export interface RMSpropOptions extends BaseOptions {
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(
     params: readonly Tensor[] | readonly ParamGroupSpec<RMSpropOptions>[],
-    options: Partial<RMSpropOptions> = {},
+    arg: Partial<RMSpropOptions> | number = {},
   ) {
+    const options = optionsArg<RMSpropOptions>('RMSprop', arg);
     super(params, {
       lr: options.lr ?? 1e-2,
       alpha: options.alpha ?? 0.99,

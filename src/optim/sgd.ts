@@ -5,6 +5,7 @@ import {
   type BaseOptions,
   checkNonNegative,
   Optimizer,
+  optionsArg,
   type ParamGroup,
   type ParamGroupSpec,
   type UpdateArgs,
@@ -37,8 +38,9 @@ export interface SGDOptions extends BaseOptions {
 export class SGD extends Optimizer<SGDOptions> {
   constructor(
     params: readonly Tensor[] | readonly ParamGroupSpec<SGDOptions>[],
-    options: Partial<SGDOptions> = {},
+    arg: Partial<SGDOptions> | number = {},
   ) {
+    const options = optionsArg<SGDOptions>('SGD', arg);
     super(params, {
       lr: options.lr ?? 1e-3,
       momentum: options.momentum ?? 0,

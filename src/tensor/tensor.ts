@@ -11,7 +11,7 @@ import * as red from '../ops/reduce.js';
 import { traced } from '../ops/trace.js';
 import * as vw from '../ops/views.js';
 import { type DType, isFloat, type TypedArray } from './dtype.js';
-import { DTypeError, fmtShape, ValueError } from './errors.js';
+import { DTypeError, fmtShape, ShapeError, ValueError } from './errors.js';
 import { formatTensor } from './format.js';
 import { isContiguousLayout, normalizeDim, sizeOf } from './shape.js';
 
@@ -169,6 +169,39 @@ export class Tensor {
   /** A copy converted to `dtype` (this tensor when it already has it). */
   to(dtype: DType): Tensor {
     return ew.cast(this, dtype);
+  }
+
+  /** `x.to('float32')`, as PyTorch's `float()`. @example `k.tensor([1, 2], { dtype: 'int32' }).float()` */
+  float(): Tensor {
+    return this.to('float32');
+  }
+
+  /** `x.to('float64')`, as PyTorch's `double()`. @example `k.randn([2]).double().dtype // 'float64'` */
+  double(): Tensor {
+    return this.to('float64');
+  }
+
+  /** `x.to('int32')`, as PyTorch's `int()`. @example `k.tensor([1.7]).int().item() // 1` */
+  int(): Tensor {
+    return this.to('int32');
+  }
+
+  /**
+   * `x.to('int32')`: kiln has no int64, so PyTorch's `long()` (class indices, counts) gives
+   * int32, the dtype kiln's indexing ops and losses take.
+   *
+   * @example
+   * ```ts
+   * k.F.crossEntropy(logits, k.tensor([0, 1, 1]).long());
+   * ```
+   */
+  long(): Tensor {
+    return this.to('int32');
+  }
+
+  /** The elements as nested arrays (a number for a 0-d tensor), as PyTorch's `tolist()`. @example `k.tensor([[1, 2]]).tolist() // [[1, 2]]` */
+  tolist(): NestedNumbers | number {
+    return this.ndim === 0 ? this.item() : this.toArray();
   }
 
   /** The elements in row-major order, as a new contiguous typed array. */
@@ -457,12 +490,12 @@ export class Tensor {
 
   // Views and shape
   /** Same data, new shape (a view when the layout allows, else a copy); one dim may be -1. */
-  reshape(shape: readonly number[]): Tensor {
-    return vw.reshape(this, shape);
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return vw.reshape(this, shapeArgs(shape));
   }
   /** Same data, new shape, never a copy (throws when the layout does not allow). */
-  view(shape: readonly number[]): Tensor {
-    return vw.view(this, shape);
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    return vw.view(this, shapeArgs(shape));
   }
   /** Flattens dims startDim..endDim. */
   flatten(startDim = 0, endDim = -1): Tensor {
@@ -479,6 +512,22 @@ export class Tensor {
   /** Swaps two dims (a view). */
   transpose(dim0: number, dim1: number): Tensor {
     return vw.transpose(this, dim0, dim1);
+  }
+  /**
+   * The transpose of a tensor of at most 2 dims (0-D and 1-D come back as they are), as
+   * PyTorch's `t()`; use `transpose` or `permute` for more dims.
+   *
+   * @example
+   * ```ts
+   * k.randn([2, 3]).t().shape; // [3, 2]
+   * ```
+   */
+  t(): Tensor {
+    if (this.ndim > 2)
+      throw new ShapeError(
+        `t(): expects a tensor of at most 2 dims, got ${fmtShape(this.shape)}; use transpose(dim0, dim1) or permute`,
+      );
+    return this.ndim < 2 ? this : this.transpose(0, 1);
   }
   /** The transpose of a 2-D tensor (reverses dims in general). */
   get T(): Tensor {
@@ -571,4 +620,9 @@ export class Tensor {
   clamp_(min?: number | null, max?: number | null): this {
     return inplace.copyInto(this, ew.clamp(this.detach(), min, max));
   }
+}
+
+/** A shape given as one list (`view([2, 3])`) or as numbers (`view(2, 3)`, PyTorch's style). */
+function shapeArgs(args: number[] | [readonly number[]]): readonly number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? args[0] : (args as number[]);
 }

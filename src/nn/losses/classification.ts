@@ -140,8 +140,13 @@ export function crossEntropy(
   let loss: Tensor;
   if (isFloat(t.dtype)) {
     if (t.ndim !== x.ndim || t.shape.some((d, i) => d !== x.shape[i])) {
+      // A float target one dim short is class indices made with k.tensor([0, 1, 1]) (float32).
+      const indices =
+        t.ndim === x.ndim - 1
+          ? `; class indices must be int32: k.tensor([0, 1, 1], { dtype: 'int32' }) or target.long()`
+          : '';
       throw new ShapeError(
-        `${op}: probability target ${fmtShape(target.shape)} must have the input's shape ${fmtShape(input.shape)}`,
+        `${op}: probability target ${fmtShape(target.shape)} must have the input's shape ${fmtShape(input.shape)}${indices}`,
       );
     }
     const probs = ls > 0 ? t.mul(1 - ls).add(ls / c) : t;
