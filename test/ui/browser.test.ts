@@ -144,6 +144,32 @@ describe('dashboard in chromium', { skip }, () => {
       (a) => a.path === 'model.safetensors',
     );
     assert.equal(size, artifact?.size);
+    // Drag over the middle of the loss chart: the page asks the server for that range only.
+    const total = Number(await dataset(loss, 'points'));
+    const box = (await page.$(`${loss} .u-over`))!;
+    const r = (await box.boundingBox())!;
+    await page.mouse.move(r.x + r.width * 0.3, r.y + r.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(r.x + r.width * 0.6, r.y + r.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(
+      ([sel, n]) =>
+        Number(document.querySelector(sel as string)?.getAttribute('data-points')) < (n as number),
+      [loss, total] as const,
+    );
+    await page.dblclick(`${loss} .u-over`);
+    await page.waitForFunction(
+      ([sel, n]) =>
+        Number(document.querySelector(sel as string)?.getAttribute('data-points')) === n,
+      [loss, total] as const,
+    );
+    await page.selectOption('#x-axis', 'time');
+    await page.waitForFunction(
+      (sel) => Number(document.querySelector(sel)?.getAttribute('data-x-max')) > 1e9,
+      loss,
+    );
+    assert.equal(Number(await dataset(loss, 'points')), total, 'the same points against wall time');
+    await page.selectOption('#x-axis', 'step');
     await page.check('#log-scale');
     await page.waitForFunction(
       () =>
@@ -204,6 +230,12 @@ describe('dashboard in chromium', { skip }, () => {
     await page.screenshot({ path: join(SHOTS, 'live.png') });
     live.child.kill('SIGKILL');
     await page.waitForSelector('#run-status .status[data-status="killed"]', { timeout: 30_000 });
+    const samples = (await store.getSystemSamples(id)).length;
+    if (samples > 0) {
+      await page.reload();
+      await page.waitForSelector('main[data-ready]');
+      assert.equal(await dataset('.chart[data-title="RSS (MB)"]', 'points'), String(samples));
+    }
     assert.deepEqual(problems, [], 'no CSP violation or script error');
   });
 

@@ -111,6 +111,10 @@ export class LineChart {
     let drawn = 0;
     for (const s of series) for (const v of s.y) if (v !== null) drawn++;
     this.box.dataset.points = String(drawn);
+    this.box.dataset.x = this.options.xMode ?? 'step';
+    this.box.dataset.xMax = String(
+      Math.max(...series.map((s) => s.x[s.x.length - 1] ?? -Infinity)),
+    );
     this.box.dataset.series = String(series.length);
     if (!same) this.build();
     else this.plot.setData(this.table(), this.range === null);
