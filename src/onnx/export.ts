@@ -120,21 +120,28 @@ export function toBytes(
         `onnx.export: dynamicAxes names '${name}', which is neither an input nor an output (${[...inputNames, ...outputNames].join(', ')})`,
       );
 
+  const names = [...inputNames, ...outputNames];
+  if (new Set(names).size !== names.length)
+    throw new ValueError(
+      `onnx.export: input and output names must be distinct, got ${names.join(', ')}`,
+    );
+
   const e = new Emitter(opset);
   graph.inputs.forEach((v, i) => {
     e.setName(v, inputNames[i]!);
   });
-  for (const p of graph.parameters) e.name(p);
   // Outputs take their names unless the value is an input, a parameter or repeated: then an
-  // Identity node gives the output its own name.
+  // Identity node (added last, under the name reserved here) gives the output its own name.
   const aliased = new Set<Value>();
-  const outNames = graph.outputs.map((v, i) => {
+  const identities = graph.outputs.map((v, i) => {
     if (v.kind === 'node' && !aliased.has(v)) {
       aliased.add(v);
-      return e.setName(v, outputNames[i]!);
+      e.setName(v, outputNames[i]!);
+      return null;
     }
-    return null;
+    return e.fresh(outputNames[i]!);
   });
+  for (const p of graph.parameters) e.name(p);
   for (const node of graph.nodes) {
     e.current = node;
     const handler = node.composite ? LAYERS[node.op] : PRIMITIVES[node.op];
@@ -150,7 +157,8 @@ export function toBytes(
   }
   e.current = null;
   graph.outputs.forEach((v, i) => {
-    if (outNames[i] === null) e.node('Identity', [e.name(v)], {}, [e.fresh(outputNames[i]!)]);
+    const name = identities[i];
+    if (name) e.node('Identity', [e.name(v)], {}, [name]);
   });
   const inits: Initializer[] = [...e.initializers];
   for (const v of [...graph.parameters, ...graph.constants]) {

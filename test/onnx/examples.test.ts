@@ -126,3 +126,28 @@ describe('the example models export to ONNX and match kiln in onnxruntime at bat
     );
   });
 });
+
+describe('onnx.export names', () => {
+  it('an output that is an input or repeated gets its own name through Identity; names must be distinct', async () => {
+    class Twice extends nn.Module<[k.Tensor], k.Tensor[]> {
+      fc = new nn.Linear(3, 2);
+      forward(x: k.Tensor): k.Tensor[] {
+        const y = this.fc.forward(x);
+        return [y, y, x];
+      }
+    }
+    const model = new Twice();
+    const x = k.randn([2, 3]);
+    const path = await roundTrip('outputs', model, [x], [[x]], {
+      outputNames: ['a', 'b', 'c'],
+    });
+    const ort = await import('onnxruntime-node');
+    const s = await ort.InferenceSession.create(path);
+    assert.deepEqual(s.outputNames, ['a', 'b', 'c']);
+    await s.release();
+    await assert.rejects(
+      k.onnx.export(model, [x], tempPath('dup.onnx'), { outputNames: ['a', 'input', 'c'] }),
+      /input and output names must be distinct/,
+    );
+  });
+});
