@@ -39,6 +39,16 @@ describe('k.tune nJobs in worker threads', () => {
     assert.ok(study.getTrials(['complete']).length >= 6);
   });
 
+  it('fails the trial of a worker that dies, and goes on with a new worker', async () => {
+    const study = await tune.createStudy({ sampler: new tune.RandomSampler({ seed: 1 }) });
+    await study.optimize({ module, exportName: 'crash' }, { nTrials: 4, nJobs: 1 });
+    assert.deepEqual(
+      study.trials.map((t) => t.state),
+      ['complete', 'failed', 'complete', 'complete'],
+    );
+    assert.match(study.trials[1].error!, /worker thread exited with code 3/);
+  });
+
   it('fails clearly when the module cannot be used', async () => {
     const study = await tune.createStudy({ sampler: new tune.RandomSampler({ seed: 1 }) });
     await assert.rejects(
@@ -48,6 +58,12 @@ describe('k.tune nJobs in worker threads', () => {
     await assert.rejects(
       study.optimize({ module: '/nonexistent/objective.js' }, { nTrials: 1, nJobs: 1 }),
       /cannot load the objective/,
+    );
+    // No trial is left running.
+    assert.ok(study.trials.length >= 1);
+    assert.ok(
+      study.trials.every((t) => t.state === 'failed'),
+      JSON.stringify(study.trials.map((t) => t.state)),
     );
   });
 });

@@ -29,6 +29,8 @@ class Slot {
   private ready: Promise<void>;
   private finish: ((o: Outcome) => void) | null = null;
   private trial: Trial | null = null;
+  private abandon: ((err: Error) => void) | null = null;
+  private stopping = false;
 
   constructor(
     private readonly study: Study,
@@ -52,6 +54,7 @@ class Slot {
         )
       : new Worker(entryUrl, { workerData: init });
     const ready = new Promise<void>((resolve, reject) => {
+      this.abandon = reject;
       worker.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') resolve();
         else if (msg.type === 'loadError') {
@@ -59,10 +62,12 @@ class Slot {
         } else this.onMessage(msg);
       });
       worker.on('error', (err) => {
+        if (this.stopping) return;
         reject(err);
         this.end({ state: 'failed', error: `worker thread crashed: ${err.message}` });
       });
       worker.on('exit', (code) => {
+        if (this.stopping) return;
         reject(new ValueError(`optimize: worker thread exited with code ${code} before starting`));
         this.end({ state: 'failed', error: `worker thread exited with code ${code}` });
       });
@@ -129,8 +134,12 @@ class Slot {
     return result;
   }
 
+  /** Stops the worker; a trial it was running ends as failed. */
   async terminate(): Promise<void> {
-    this.worker.removeAllListeners('exit');
+    // Listeners stay: terminate() itself waits on the 'exit' event.
+    this.stopping = true;
+    this.abandon?.(new ValueError('optimize stopped before this worker started'));
+    this.end({ state: 'failed', error: 'optimize stopped before the trial finished' });
     await this.worker.terminate();
   }
 }
@@ -155,24 +164,29 @@ export async function runInWorkers(
   callbacks: readonly StudyCallback[],
 ): Promise<void> {
   const slots = Array.from({ length: nJobs }, () => new Slot(study, objective));
-  try {
-    await Promise.all(
-      slots.map(async (slot) => {
-        while (budget.take()) {
-          const trial = await study.ask();
-          let result: Outcome;
-          try {
-            result = await slot.run(trial);
-          } catch (err) {
-            await study.tell(trial, { state: 'failed', error: String(err) });
-            throw err;
-          }
-          const frozen = await study.tell(trial, result);
-          for (const cb of callbacks) await cb(study, frozen);
+  let failure: unknown = null;
+  const stopAll = () => Promise.all(slots.map((s) => s.terminate()));
+  const results = await Promise.allSettled(
+    slots.map(async (slot) => {
+      while (failure === null && budget.take()) {
+        const trial = await study.ask();
+        let result: Outcome;
+        try {
+          result = await slot.run(trial);
+        } catch (err) {
+          await study.tell(trial, { state: 'failed', error: String(err) });
+          // One worker that cannot start stops the others; their running trials end as failed.
+          failure ??= err;
+          await stopAll();
+          throw err;
         }
-      }),
-    );
-  } finally {
-    await Promise.all(slots.map((s) => s.terminate()));
-  }
+        const frozen = await study.tell(trial, result);
+        for (const cb of callbacks) await cb(study, frozen);
+      }
+    }),
+  );
+  await stopAll();
+  if (failure !== null) throw failure;
+  const rejected = results.find((r) => r.status === 'rejected');
+  if (rejected) throw (rejected as PromiseRejectedResult).reason;
 }
