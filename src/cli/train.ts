@@ -22,6 +22,7 @@ import { ModelCheckpoint } from '../train/callbacks/model-checkpoint.js';
 import { ReduceLROnPlateau } from '../train/callbacks/plateau.js';
 import { ProgressBar } from '../train/callbacks/progress-bar.js';
 import { LambdaCallback } from '../train/callbacks/simple.js';
+import { ConfusionMatrix } from '../train/metrics/confusion.js';
 import { Trainer } from '../train/trainer.js';
 import {
   buildLoss,
@@ -36,7 +37,7 @@ import { checkDistributedConfig, joinWorkerGroup } from './distributed.js';
 import { forecastScores } from './forecast-data.js';
 import { initWeights } from './init-weights.js';
 import { buildMetrics } from './metrics.js';
-import { writeReport } from './report.js';
+import { readEpochRows, writeReport } from './report.js';
 import {
   applyResumeChanges,
   type ConfigChange,
@@ -214,8 +215,9 @@ export async function trainCommand(
     if (typeof best === 'number') checkpoint.setBest(best);
     applyResumeChanges(changes, optimizer);
     log(`resuming ${runDir} from epoch ${initialEpoch} (step ${initialStep})`);
+    // Every resume is recorded (the report marks it); changes say which values applied when.
+    if (isMain) await recordResume(runDir, { epoch: initialEpoch, changes });
     if (changes.length) {
-      await recordResume(runDir, { epoch: initialEpoch, changes });
       for (const c of changes)
         log(
           `changed on resume: ${c.field} ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)} from epoch ${initialEpoch + 1} (recorded in ${RUN_FILES.resumes})`,
@@ -316,24 +318,42 @@ export async function trainCommand(
         .join('  ')}`,
     );
   }
+  const confusion =
+    task === 'classification' && data.test && !data.forecast
+      ? await testConfusion(trainer, data.test, numOutputs, data.classes)
+      : null;
   await writeReport(runDir, {
     config,
-    history: history.epochs,
+    epochs: readEpochRows(runDir),
     test,
-    secondsPerEpoch,
     parameters: model.numParameters(),
-    notes: [
-      ...readResumes(runDir).flatMap((r) =>
-        r.changes.map(
-          (c) =>
-            `changed on resume: ${c.field} ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)} from epoch ${r.epoch + 1}`,
-        ),
-      ),
-      ...(stopped ? [stopped] : []),
-    ],
+    resumes: readResumes(runDir),
+    earlyStop:
+      stopped && earlyStopping
+        ? {
+            line: stopped,
+            bestEpoch: earlyStopping.bestEpoch + 1,
+            restored: earlyStopping.restoreBestWeights && earlyStopping.bestEpoch >= 0,
+          }
+        : null,
+    confusion,
   });
   await tracking.finish(test);
   return { runDir, test, secondsPerEpoch };
+}
+
+/** The test split's confusion matrix, rows named by the original class names. */
+async function testConfusion(
+  trainer: Trainer,
+  test: Split,
+  numOutputs: number,
+  classes: string[] | null,
+): Promise<{ matrix: number[][]; classes: string[] }> {
+  const numClasses = numOutputs === 1 ? 2 : numOutputs;
+  const cm = new ConfusionMatrix({ numClasses });
+  cm.update(await trainer.predict(test.x), test.y);
+  const names = classes ?? Array.from({ length: numClasses }, (_, i) => String(i));
+  return { matrix: cm.matrix(), classes: names };
 }
 
 /** What `kiln train` saves in a checkpoint's `extra` to resume exactly. */
