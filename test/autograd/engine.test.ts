@@ -117,10 +117,12 @@ describe('grad modes and detach', () => {
       k.noGrad(() => 42),
       42,
     );
-    assert.throws(() =>
-      k.noGrad(() => {
-        throw new Error('inner');
-      }),
+    assert.throws(
+      () =>
+        k.noGrad(() => {
+          throw new Error('inner');
+        }),
+      { message: 'inner' },
     );
     assert.equal(k.isGradEnabled(), true);
   });

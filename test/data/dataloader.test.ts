@@ -247,7 +247,10 @@ describe('samplers', () => {
     ];
     assert.deepEqual([...noRepl].sort(), [0, 1, 3]);
     assert.throws(() => new k.data.WeightedRandomSampler([1, -1], 2), k.DataError);
-    assert.throws(() => new k.data.WeightedRandomSampler([1, 0], 2, { replacement: false }));
+    assert.throws(() => new k.data.WeightedRandomSampler([1, 0], 2, { replacement: false }), {
+      name: 'ValueError',
+      message: /cannot draw 2 samples without replacement from 1 non-zero weights/,
+    });
   });
 
   it('balances an imbalanced dataset through the DataLoader', async () => {

@@ -316,7 +316,10 @@ describe('ModelCheckpoint', () => {
     };
     broken.epoch = 1;
     broken.logs = { loss: 0.5 };
-    await assert.rejects(mc.onEpochEnd(broken));
+    await assert.rejects(mc.onEpochEnd(broken), {
+      name: 'CheckpointError',
+      message: /"weight" is not a Tensor \(got string\)/,
+    });
     assert.deepEqual(readFileSync(join(dir, 'last', 'model.safetensors')), before);
     assert.equal(readManifest(join(dir, 'last')).epoch, 1);
     assert.deepEqual(readdirSync(dir).sort(), ['best', 'last']);

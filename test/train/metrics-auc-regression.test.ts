@@ -248,8 +248,9 @@ describe('metricFromName', () => {
       [0, 1, 0],
     ]);
     assertNear(feed(f1, logits, k.tensor([0, 1, 2], { dtype: 'int32' })), 2 / 3, 1e-15);
-    assert.throws(() =>
-      metricFromName('accuracy', { numClasses: 4 }).update(logits, k.tensor([0, 1, 2])),
+    assert.throws(
+      () => metricFromName('accuracy', { numClasses: 4 }).update(logits, k.tensor([0, 1, 2])),
+      { name: 'ShapeError', message: /output \[3,3\] has 3 classes but numClasses = 4/ },
     );
   });
 
