@@ -16,7 +16,12 @@ const groups = {
   },
   safetensors: {
     mutate: ['src/io/safetensors.ts'],
-    tests: ['test/io/safetensors.test.ts', 'test/io/safetensors-half.test.ts'],
+    tests: [
+      'test/io/safetensors.test.ts',
+      'test/io/safetensors-half.test.ts',
+      'test/io/safetensors-edges.test.ts',
+      'test/io/hostile.test.ts',
+    ],
   },
   csv: {
     mutate: ['src/data/csv.ts', 'src/data/table/read.ts'],

@@ -55,6 +55,12 @@ describe('safetensors header order and lengths', () => {
     }
   });
 
+  test('the smallest header, "{}" with length 2, decodes to nothing', () => {
+    const file = buildFile(new Uint8Array(Buffer.from('{}')));
+    assert.equal(file.length, 10);
+    assert.deepEqual(decodeSafetensors(file), { tensors: {}, metadata: {} });
+  });
+
   test('header lengths 0 and 1 are too small for a JSON object', () => {
     for (const len of [0n, 1n]) {
       const file = buildFile({}, new Uint8Array(0), { headerLength: len });
