@@ -68,6 +68,7 @@ export class TrackingCallback implements Callback {
     if (!run) return;
     run.countSamples(ctx.samples - this.lastSamples);
     this.lastSamples = ctx.samples;
+    run.keepAlive();
     const every = this.options.logEvery ?? 0;
     if (every > 0 && (ctx.batch + 1) % every === 0) {
       // The batch's own loss; the running epoch mean (`loss`) is logged at the epoch's end.

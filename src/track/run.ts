@@ -133,6 +133,14 @@ export class Run {
     this.sampler?.count(n);
   }
 
+  /**
+   * Writes what is due (buffered points, heartbeat, system sample) if the flush interval has
+   * passed. Training loops call it per batch: synchronous compute can starve the interval timer.
+   */
+  keepAlive(): void {
+    if (!this.ended && Date.now() - this.lastWrite >= this.flushIntervalMs) this.tick(false);
+  }
+
   async setTags(tags: Record<string, string>): Promise<void> {
     await this.store.setTags(this.id, tags);
   }

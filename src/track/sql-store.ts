@@ -129,11 +129,14 @@ export class SqlStore extends StudyTables implements TrackStore {
     return this.db.close();
   }
 
-  /** Marks runs whose process is gone as killed: a stale heartbeat, or a dead pid on this host. */
+  /** Marks runs whose process is gone as killed: a dead pid on this host, else a stale heartbeat. */
   private async reap(): Promise<void> {
     const killed = "UPDATE runs SET status = 'killed', end_time = heartbeat";
-    await this.db.run(`${killed} WHERE status = 'running' AND heartbeat < ?`, [
+    // Runs of this host are judged by their pid instead: a live process may go quiet for long
+    // (an epoch of synchronous compute starves its heartbeat timer) without having died.
+    await this.db.run(`${killed} WHERE status = 'running' AND heartbeat < ? AND host <> ?`, [
       Date.now() - this.staleAfterMs,
+      this.host,
     ]);
     const local = await this.db.all<{ id: string; pid: number }>(
       "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",

@@ -265,7 +265,11 @@ export interface TrackStore {
 
 /** How a store is opened. */
 export interface StoreOptions {
-  /** A `running` run (or trial) whose heartbeat is older than this reads as killed (failed). Default 120 s, env `KILN_TRACK_STALE_MS`. */
+  /**
+   * A `running` run of another host (or a trial) whose heartbeat is older than this reads as
+   * killed (failed); runs of this host are killed when their pid is gone. Default 120 s, env
+   * `KILN_TRACK_STALE_MS`.
+   */
   staleAfterMs?: number;
   /** Internal and for tests: migrate only up to this schema version. */
   targetVersion?: number;

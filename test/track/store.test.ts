@@ -270,12 +270,15 @@ forEachStore('tracking store', (target) => {
     );
   });
 
-  it('turns a running run of a dead process on this host into killed at once', async () => {
+  it('judges runs of this host by their pid: a dead one is killed at once, a live one never', async () => {
     await withStore(target, async (store) => {
       const { id } = await store.createRun({ experiment: 'e', pid: deadPid() });
       const alive = await store.createRun({ experiment: 'e' });
+      // This process is alive: a quiet heartbeat (a long synchronous epoch) does not kill its run.
+      const quiet = await store.createRun({ experiment: 'e', startTime: Date.now() - 600_000 });
       assert.equal((await store.getRun(id))!.status, 'killed');
       assert.equal((await store.getRun(alive.id))!.status, 'running');
+      assert.equal((await store.getRun(quiet.id))!.status, 'running');
     });
   });
 
