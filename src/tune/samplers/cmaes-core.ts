@@ -149,7 +149,7 @@ function identity(n: number): number[][] {
   );
 }
 
-/** Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations; columns of `vectors` are eigenvectors. */
+/** Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations; columns of `vectors` are eigenvectors. @internal */
 export function jacobiEigen(m: number[][]): { vectors: number[][]; values: number[] } {
   const n = m.length;
   const a = m.map((r) => r.slice());

@@ -29,23 +29,23 @@ function logErfcPositive(z: number): number {
   return Math.log(t) - z * z + p;
 }
 
-/** log(Phi(x)), the log of the standard normal CDF, accurate in the far left tail. */
+/** log(Phi(x)), the log of the standard normal CDF, accurate in the far left tail. @internal */
 export function logNdtr(x: number): number {
   if (x < 0) return Math.log(0.5) + logErfcPositive(-x / Math.SQRT2);
   return Math.log1p(-0.5 * Math.exp(logErfcPositive(x / Math.SQRT2)));
 }
 
-/** Phi(x). */
+/** Phi(x). @internal */
 export function ndtr(x: number): number {
   return Math.exp(logNdtr(x));
 }
 
-/** log of the standard normal density. */
+/** log of the standard normal density. @internal */
 export function logPhi(x: number): number {
   return -0.5 * x * x - LOG_SQRT_2PI;
 }
 
-/** x with log(Phi(x)) = y, for y <= log(1/2): Newton's method, which converges from the left on this concave function. */
+/** x with log(Phi(x)) = y, for y <= log(1/2): Newton's method, which converges from the left on this concave function. @internal */
 export function ndtriExp(y: number): number {
   if (y === -Infinity) return -Infinity;
   let x = -Math.sqrt(Math.max(0, -2 * y - 2 * LOG_SQRT_2PI));
@@ -64,7 +64,7 @@ function logDiff(hi: number, lo: number): number {
   return hi + Math.log(-Math.expm1(lo - hi));
 }
 
-/** log(Phi(b) - Phi(a)): the log of the standard normal mass on [a, b]. */
+/** log(Phi(b) - Phi(a)): the log of the standard normal mass on [a, b]. @internal */
 export function logGaussMass(a: number, b: number): number {
   const h = b - a;
   if (h < 1e-2) {
@@ -78,7 +78,7 @@ export function logGaussMass(a: number, b: number): number {
   return Math.log1p(-ndtr(a) - ndtr(-b));
 }
 
-/** The inverse CDF of the standard normal truncated to [a, b] at quantile q in [0, 1). */
+/** The inverse CDF of the standard normal truncated to [a, b] at quantile q in [0, 1). @internal */
 export function truncnormPpf(q: number, a: number, b: number): number {
   if (a >= 0) return -truncnormPpf(1 - q, -b, -a);
   let x: number;
