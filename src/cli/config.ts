@@ -10,35 +10,88 @@ import { CALLBACK_OPTIONS, LOSS_OPTIONS, OPTIMIZER_OPTIONS, SCHEDULER_OPTIONS } 
 const positiveInt = z.number().int().positive();
 
 const dataSchema = z.strictObject({
-  /** mnist: a folder with the four IDX files; idx: explicit files; csv: a CSV table. */
-  format: z.enum(['mnist', 'idx', 'csv', 'iris', 'diabetes']),
-  path: z.string().optional(),
-  train: z.string().optional(),
-  test: z.string().optional(),
-  trainLabels: z.string().optional(),
-  testLabels: z.string().optional(),
-  target: z.string().optional(),
-  label: z.union([z.string(), z.number().int()]).optional(),
-  columns: z.array(z.union([z.string(), z.number().int()])).optional(),
-  header: z.union([z.boolean(), z.literal('auto')]).optional(),
-  delimiter: z.string().optional(),
-  categorical: z.record(z.string(), z.enum(['index', 'onehot'])).optional(),
-  missing: z.union([z.enum(['error', 'drop']), z.strictObject({ fill: z.number() })]).optional(),
-  limit: positiveInt.optional(),
-  testLimit: positiveInt.optional(),
-  /** Tables (format csv with a target column name): see src/cli/table-data.ts. */
-  drop: z.array(z.string()).optional(),
-  types: z.record(z.string(), z.enum(['numeric', 'categorical', 'boolean', 'date'])).optional(),
-  maxCategories: positiveInt.optional(),
-  missingIndicator: z.boolean().optional(),
-  missingValues: z.array(z.string()).optional(),
-  dates: z.enum(['expand', 'ignore']).optional(),
-  sampling: z.enum(['balanced']).optional(),
-  /** Forecasting (task: forecast): see src/cli/forecast-data.ts. */
-  window: positiveInt.optional(),
-  horizon: positiveInt.optional(),
-  season: positiveInt.optional(),
-  dateFeatures: z.array(z.enum(['month'])).optional(),
+  format: z
+    .enum(['mnist', 'idx', 'csv', 'iris', 'diabetes'])
+    .describe(
+      "mnist: a folder with the four MNIST IDX files; idx: explicit IDX files; csv: a CSV file (a table with a header and a target column, or positional columns with a label); iris, diabetes: scikit-learn's CSV layout (a metadata first line, label last)",
+    ),
+  path: z
+    .string()
+    .optional()
+    .describe('the data file or folder (relative to the working directory)'),
+  train: z
+    .string()
+    .optional()
+    .describe('idx/csv: the training file, when train and test are separate'),
+  test: z.string().optional().describe('a separate test file in the same layout'),
+  trainLabels: z.string().optional().describe('idx: the training labels file'),
+  testLabels: z.string().optional().describe('idx: the test labels file'),
+  target: z
+    .string()
+    .optional()
+    .describe(
+      'csv tables: the column to predict (its kind decides the task); diabetes: the targets file',
+    ),
+  label: z
+    .union([z.string(), z.number().int()])
+    .optional()
+    .describe('positional csv: the label column (name or index)'),
+  columns: z
+    .array(z.union([z.string(), z.number().int()]))
+    .optional()
+    .describe('positional csv: the feature columns to use (names or indices)'),
+  header: z
+    .union([z.boolean(), z.literal('auto')])
+    .optional()
+    .describe('positional csv: whether the first line is a header (default auto)'),
+  delimiter: z.string().optional().describe('csv: the field separator (default ,)'),
+  categorical: z
+    .record(z.string(), z.enum(['index', 'onehot']))
+    .optional()
+    .describe('positional csv: text columns to encode, by name'),
+  missing: z
+    .union([z.enum(['error', 'drop']), z.strictObject({ fill: z.number() })])
+    .optional()
+    .describe('positional csv: what an empty cell does (error, drop the row, or { fill: value })'),
+  limit: positiveInt.optional().describe('use at most this many training samples'),
+  testLimit: positiveInt.optional().describe('use at most this many test samples'),
+  drop: z.array(z.string()).optional().describe('tables: columns to leave out (ids, leaks)'),
+  types: z
+    .record(z.string(), z.enum(['numeric', 'categorical', 'boolean', 'date']))
+    .optional()
+    .describe('tables: column kinds that override the inferred ones'),
+  maxCategories: positiveInt
+    .optional()
+    .describe(
+      'tables: one-hot columns per categorical column before an "other" column (default 32)',
+    ),
+  missingIndicator: z
+    .boolean()
+    .optional()
+    .describe('tables: add a 0/1 column marking imputed cells of each column with gaps'),
+  missingValues: z
+    .array(z.string())
+    .optional()
+    .describe('tables: cell texts that mean missing, besides the empty cell (e.g. NA, ?)'),
+  dates: z
+    .enum(['expand', 'ignore'])
+    .optional()
+    .describe(
+      'tables: date columns become a year and a cyclic month (sin, cos) feature, or are left out',
+    ),
+  sampling: z
+    .enum(['balanced'])
+    .optional()
+    .describe('classification: draw training samples so classes come about equally often'),
+  window: positiveInt.optional().describe('forecast: past steps the model sees'),
+  horizon: positiveInt.optional().describe('forecast: steps ahead it predicts'),
+  season: positiveInt
+    .optional()
+    .describe('forecast: the season length of the seasonal-naive baseline (e.g. 12 for months)'),
+  dateFeatures: z
+    .array(z.enum(['month']))
+    .optional()
+    .describe('forecast: calendar features added to each step'),
 });
 
 const preprocessSchema = z.strictObject({

@@ -1,0 +1,206 @@
+/**
+ * The config reference (docs/config.md), generated from the schema that validates configs and
+ * from the option tables of every layer, optimizer, loss, scheduler and callback, so the
+ * documentation cannot drift from what `kiln train` accepts (a test compares the file with this
+ * output; `npm run docs:config` rewrites it).
+ */
+import { readdirSync } from 'node:fs';
+import { z } from 'zod';
+import type { OptionSchema, OptionSpec, OptionValue } from '../nn/config-options.js';
+import { describeLayers } from '../nn/registry.js';
+import { configSchema } from './config.js';
+import { CALLBACK_OPTIONS, LOSS_OPTIONS, OPTIMIZER_OPTIONS, SCHEDULER_OPTIONS } from './options.js';
+
+interface JsonSchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  additionalProperties?: boolean | JsonSchema;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minItems?: number;
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function typeOf(s: JsonSchema): string {
+  if (s.anyOf) return s.anyOf.map(typeOf).join(' | ');
+  if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(', ');
+  if (s.const !== undefined) return `\`${String(s.const)}\``;
+  if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'values'}`;
+  if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object')
+    return s.properties ? 'object' : `map of ${typeOf(s.additionalProperties)}`;
+  const bounds: string[] = [];
+  if (s.exclusiveMinimum !== undefined) bounds.push(`> ${s.exclusiveMinimum}`);
+  if (s.minimum !== undefined && s.minimum > Number.MIN_SAFE_INTEGER)
+    bounds.push(`>= ${s.minimum}`);
+  if (s.exclusiveMaximum !== undefined) bounds.push(`< ${s.exclusiveMaximum}`);
+  if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER)
+    bounds.push(`<= ${s.maximum}`);
+  const base = Array.isArray(s.type) ? s.type.join(' | ') : (s.type ?? 'any');
+  return bounds.length ? `${base} (${bounds.join(', ')})` : base;
+}
+
+function defaultOf(s: JsonSchema, required: boolean): string {
+  if (s.default !== undefined) return `\`${JSON.stringify(s.default)}\``;
+  return required ? 'required' : '';
+}
+
+/** Rows for one object section: every field with its type, default and meaning. */
+function fieldRows(prefix: string, s: JsonSchema): string[] {
+  const rows: string[] = [];
+  const required = new Set(s.required ?? []);
+  for (const [name, field] of Object.entries(s.properties ?? {})) {
+    rows.push(
+      `| \`${prefix}${name}\` | ${cell(typeOf(field))} | ${defaultOf(field, required.has(name))} | ${cell(field.description ?? '')} |`,
+    );
+    if (field.properties) rows.push(...fieldRows(`${prefix}${name}.`, field));
+  }
+  return rows;
+}
+
+function optionType(o: OptionSpec): string {
+  const bounds: string[] = [];
+  if (o.min !== undefined) bounds.push(`${o.exclusiveMin ? '>' : '>='} ${o.min}`);
+  if (o.max !== undefined) bounds.push(`<= ${o.max}`);
+  let t: string = o.type;
+  if (o.type === 'string' && o.values) t = o.values.map((v) => `\`${v}\``).join(', ');
+  else if (o.values) t += ` or ${o.values.map((v) => `\`${v}\``).join(', ')}`;
+  if (o.nullable) t += ' or null';
+  return bounds.length ? `${t} (${bounds.join(', ')})` : t;
+}
+
+function optionDefault(o: OptionSpec): string {
+  if (o.default !== undefined) return `\`${JSON.stringify(o.default as OptionValue)}\``;
+  if (o.inferred) return `inferred: ${o.inferred}`;
+  return o.optional ? '' : 'required';
+}
+
+function optionTable(options: OptionSchema, skip: readonly string[] = ['type']): string[] {
+  const names = Object.keys(options).filter((n) => !skip.includes(n));
+  if (names.length === 0) return ['No options.', ''];
+  return [
+    '| option | type | default | meaning |',
+    '| --- | --- | --- | --- |',
+    ...names.map((n) => {
+      const o = options[n]!;
+      return `| \`${n}\` | ${cell(optionType(o))} | ${cell(optionDefault(o))} | ${cell(o.description)} |`;
+    }),
+    '',
+  ];
+}
+
+function namedTables(title: string, table: Readonly<Record<string, OptionSchema>>): string[] {
+  const out = [`## ${title}`, ''];
+  for (const [name, options] of Object.entries(table))
+    out.push(`### ${name}`, '', ...optionTable(options));
+  return out;
+}
+
+/**
+ * The whole config reference as Markdown.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('docs/config.md', configReference('examples'));
+ * ```
+ */
+export function configReference(examplesDir = 'examples'): string {
+  const schema = z.toJSONSchema(configSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
+  const props = schema.properties ?? {};
+  const required = new Set(schema.required ?? []);
+  const examples = readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  const out: string[] = [
+    '# Config reference',
+    '',
+    '<!-- Generated from src/cli/config.ts, src/cli/options.ts and the layer registry by',
+    '     `npm run docs:config`; a test fails when this file differs from the generator. -->',
+    '',
+    'A `kiln train` config is a YAML (or JSON) file. Every field is checked: an unknown field, a',
+    'wrong type or an option the named class does not take stops with one line naming the file and',
+    'the field, with the closest known name (`weight_decay` -> `weightDecay`).',
+    '',
+    `Example configs: ${examples.map((f) => `[${f}](../${examplesDir}/${f})`).join(', ')}.`,
+    '',
+    '## Top-level fields',
+    '',
+    '| field | type | default | meaning |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const [name, field] of Object.entries(props)) {
+    out.push(
+      `| \`${name}\` | ${cell(field.properties ? 'section' : typeOf(field))} | ${field.properties ? '' : defaultOf(field, required.has(name))} | ${cell(field.description ?? '')} |`,
+    );
+  }
+  out.push('');
+  for (const [name, field] of Object.entries(props)) {
+    const objectSchema = field.properties ? field : field.anyOf?.find((a) => a.properties);
+    if (!objectSchema?.properties || name === 'optimizer' || name === 'schedule') continue;
+    if (name === 'loss') continue;
+    out.push(
+      `## \`${name}\``,
+      '',
+      cell(field.description ?? ''),
+      '',
+      '| field | type | default | meaning |',
+      '| --- | --- | --- | --- |',
+      ...fieldRows(`${name}.`, objectSchema),
+      '',
+    );
+  }
+  out.push(
+    '## `model`: layers',
+    '',
+    'Each entry is `{ type: <Layer>, ...options }`. Sizes marked "inferred" are taken from the data',
+    'or the previous layer. A run folder stores the complete layer configs (model.json), so it can',
+    'be rebuilt without the YAML.',
+    '',
+  );
+  for (const layer of describeLayers()) {
+    out.push(
+      `### ${layer.type}`,
+      '',
+      cell(layer.description),
+      '',
+      ...optionTable(layer.options, []),
+    );
+  }
+  out.push(
+    '## `optimizer`',
+    '',
+    "`{ type: <Optimizer>, ...options }` with PyTorch's keyword names in camelCase.",
+    '',
+    ...namedTables('Optimizers', OPTIMIZER_OPTIONS).slice(2),
+    '## `loss`',
+    '',
+    'A name (`crossEntropy`) or `{ type: <loss>, ...options }`.',
+    '',
+    ...namedTables('Losses', LOSS_OPTIONS).slice(2),
+    '## `schedule`',
+    '',
+    '`{ type: <Scheduler>, interval: epoch | batch, ...options }`: a learning-rate scheduler stepped',
+    'every epoch (default) or every batch.',
+    '',
+    ...namedTables('Schedulers', SCHEDULER_OPTIONS).slice(2),
+    '## Callback options',
+    '',
+    ...namedTables('Callbacks', CALLBACK_OPTIONS).slice(2),
+  );
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
+}
