@@ -25,7 +25,7 @@ const groups = {
   },
   csv: {
     mutate: ['src/data/csv.ts', 'src/data/table/read.ts'],
-    tests: ['test/data/csv.test.ts', 'test/data/table.test.ts'],
+    tests: ['test/data/csv.test.ts', 'test/data/csv-edges.test.ts', 'test/data/table.test.ts'],
   },
   config: {
     mutate: ['src/cli/config.ts'],
