@@ -195,6 +195,21 @@ describe('gradcheck: views', () => {
   it('slice of a slice (unslice of unslice, double backward path)', () => {
     eachLayout((x) => x.slice(0, 1, undefined, 2).slice(0, 1), [7]);
   });
+  it('second order through slicing: the unslice rule itself is differentiated', () => {
+    // x.grad = unslice(unslice(2 * (s * w) * w)) with s the strided slice of x; its derivative
+    // in w runs backward through unslice, which a first-order check never does.
+    const xs = k.tensor([0.3, -1.2, 0.7, 2.1, -0.4, 1.6, 0.9], { dtype: 'float64' });
+    const gradOfGrad = (w: Tensor) =>
+      k.enableGrad(() => {
+        const x = xs.clone().requiresGrad_();
+        const y = x.slice(0, 1, undefined, 2).slice(0, 1).mul(w).square().sum();
+        y.backward(undefined, { createGraph: true });
+        w.grad = null; // only x.grad is the output; backward also reached w
+        return x.grad!.mul(k.tensor([1, 2, 3, 4, 5, 6, 7], { dtype: 'float64' })).square().sum();
+      });
+    const w = k.tensor([0.8, -1.5], { dtype: 'float64', requiresGrad: true });
+    gradcheck(gradOfGrad, [w]);
+  });
 });
 
 describe('gradcheck: linear algebra', () => {
