@@ -205,7 +205,10 @@ describe('gradcheck: views', () => {
         const y = x.slice(0, 1, undefined, 2).slice(0, 1).mul(w).square().sum();
         y.backward(undefined, { createGraph: true });
         w.grad = null; // only x.grad is the output; backward also reached w
-        return x.grad!.mul(k.tensor([1, 2, 3, 4, 5, 6, 7], { dtype: 'float64' })).square().sum();
+        return x
+          .grad!.mul(k.tensor([1, 2, 3, 4, 5, 6, 7], { dtype: 'float64' }))
+          .square()
+          .sum();
       });
     const w = k.tensor([0.8, -1.5], { dtype: 'float64', requiresGrad: true });
     gradcheck(gradOfGrad, [w]);
