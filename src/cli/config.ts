@@ -11,9 +11,9 @@ const positiveInt = z.number().int().positive();
 
 const dataSchema = z.strictObject({
   format: z
-    .enum(['mnist', 'idx', 'csv', 'iris', 'diabetes'])
+    .enum(['mnist', 'idx', 'csv', 'sklearn', 'iris', 'diabetes'])
     .describe(
-      "mnist: a folder with the four MNIST IDX files; idx: explicit IDX files; csv: a CSV file (a table with a header and a target column, or positional columns with a label); iris, diabetes: scikit-learn's CSV layout (a metadata first line, label last)",
+      "mnist: a folder with the four MNIST IDX files; idx: explicit IDX files; csv: a CSV file (a table with a header and a target column, or positional columns with a label); sklearn: scikit-learn's bundled-dataset layout (a metadata first line n_samples,n_features,class names, label last; or with target, a features file and a targets file); iris, diabetes: deprecated names of sklearn",
     ),
   path: z
     .string()
@@ -93,6 +93,15 @@ const dataSchema = z.strictObject({
     .optional()
     .describe('forecast: calendar features added to each step'),
 });
+
+/** The loader of scikit-learn's layout: with a target file, diabetes's; else iris's. */
+function sklearnShape<F extends string>(
+  format: F,
+  target: string | undefined,
+): Exclude<F, 'sklearn'> | 'iris' | 'diabetes' {
+  if (format !== 'sklearn') return format as Exclude<F, 'sklearn'>;
+  return target === undefined ? 'iris' : 'diabetes';
+}
 
 const preprocessSchema = z.strictObject({
   standardize: z
@@ -174,7 +183,10 @@ export const configSchema = z.strictObject({
     .enum(['classification', 'regression', 'forecast'])
     .optional()
     .describe('what the model predicts (default: from the loss)'),
-  data: dataSchema.describe('where the samples come from and how to read them'),
+  data: dataSchema
+    // `sklearn` names the layout; the loaders still know its two shapes by their old names.
+    .transform((d) => ({ ...d, format: sklearnShape(d.format, d.target) }))
+    .describe('where the samples come from and how to read them'),
   preprocess: preprocessSchema.default({}).describe('scaling fitted on the training split'),
   split: splitSchema.default({}).describe('how test and validation sets are split off'),
   model: z
@@ -236,7 +248,8 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
   // biome-ignore lint/suspicious/noExplicitAny: walking zod's internal definitions
   let node: any = configSchema;
   for (const key of [...path, null]) {
-    while (node?._zod?.def?.innerType) node = node._zod.def.innerType;
+    while (node?._zod?.def?.innerType || node?._zod?.def?.in)
+      node = node._zod.def.innerType ?? node._zod.def.in;
     if (key === null) break;
     node = node?._zod?.def?.shape?.[key as string];
   }
@@ -336,7 +349,13 @@ export async function loadConfig(path: string): Promise<TrainConfig> {
       `${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
     );
   }
-  return validateConfig(raw, path);
+  const config = validateConfig(raw, path);
+  const format = (raw as { data?: { format?: unknown } }).data?.format;
+  if (format === 'iris' || format === 'diabetes')
+    process.stderr.write(
+      `kiln: note: ${path}: data.format '${format}' is deprecated; it is scikit-learn's file layout, now named 'sklearn' (format: sklearn${format === 'diabetes' ? ' with target' : ''})\n`,
+    );
+  return config;
 }
 
 /**

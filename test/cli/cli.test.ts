@@ -323,7 +323,9 @@ describe('kiln config validation', () => {
     assert.ok(line.startsWith(`kiln: ${path}: invalid config: `), line);
     const body = line.split('invalid config: ')[1]!.split('; ');
     assert.ok(
-      body.includes('data.format: must be one of "mnist", "idx", "csv", "iris", "diabetes"'),
+      body.includes(
+        'data.format: must be one of "mnist", "idx", "csv", "sklearn", "iris", "diabetes"',
+      ),
       r.err,
     );
     assert.ok(body.includes('optimizer: required'), r.err);

@@ -19,7 +19,7 @@ function config(overrides: Record<string, unknown> = {}, dir = join(tmp, 'runs')
   const path = join(tmp, `c${count++}.yaml`);
   const base = {
     name: `run${count}`,
-    data: { format: 'iris', path: IRIS },
+    data: { format: 'sklearn', path: IRIS },
     split: { validation: 0.2 },
     preprocess: { standardize: true },
     model: [
@@ -240,7 +240,7 @@ describe('kiln run folders: integrity, Ctrl-C, any working directory', () => {
       path,
       JSON.stringify({
         name: 'relative',
-        data: { format: 'iris', path: 'datasets/iris/iris.csv' },
+        data: { format: 'sklearn', path: 'datasets/iris/iris.csv' },
         model: [{ type: 'Linear', outFeatures: 3 }],
         optimizer: { type: 'SGD', lr: 0.1 },
         loss: 'crossEntropy',

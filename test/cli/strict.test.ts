@@ -19,7 +19,7 @@ function config(overrides: Record<string, unknown> = {}): string {
   const path = join(tmp, `c${count++}.yaml`);
   const base = {
     name: 'strict',
-    data: { format: 'iris', path: join(ROOT, 'datasets', 'iris', 'iris.csv') },
+    data: { format: 'sklearn', path: join(ROOT, 'datasets', 'iris', 'iris.csv') },
     model: [
       { type: 'Linear', outFeatures: 8 },
       { type: 'ReLU' },
@@ -166,5 +166,31 @@ describe('option tables match the classes they describe', () => {
       const t = indices ? k.tensor([0, 1, 2, 1], { dtype: 'int32' }) : k.rand([4, 3]);
       assert.ok(Number.isFinite(loss(x, t).item()), name);
     }
+  });
+});
+
+describe("data.format: sklearn (scikit-learn's file layout)", () => {
+  it('trains iris under its honest name; the old name still works with a deprecation note', async () => {
+    const sklearn = await runMain([
+      'train',
+      config({
+        name: 'sk',
+        data: { format: 'sklearn', path: join(ROOT, 'datasets', 'iris', 'iris.csv') },
+      }),
+    ]);
+    assert.equal(sklearn.code, 0, sklearn.err);
+    assert.equal(sklearn.err, '');
+    const old = await runMain([
+      'train',
+      config({
+        name: 'old',
+        data: { format: 'iris', path: join(ROOT, 'datasets', 'iris', 'iris.csv') },
+      }),
+    ]);
+    assert.equal(old.code, 0, old.err);
+    assert.match(
+      old.err,
+      /^kiln: note: .*data\.format 'iris' is deprecated; it is scikit-learn's file layout, now named 'sklearn'/,
+    );
   });
 });
