@@ -38,7 +38,7 @@ describe('config reference (docs/config.md)', () => {
       assert.match(doc, new RegExp(`^### ${name}$`, 'm'), name);
     for (const field of Object.keys(configSchema.shape))
       assert.match(doc, new RegExp(`^\\| \`${field}\` \\|`, 'm'), field);
-    for (const field of Object.keys(configSchema.shape.data.shape))
+    for (const field of Object.keys(configSchema.shape.data.in.shape))
       assert.match(doc, new RegExp(`^\\| \`data\\.${field}\` \\|`, 'm'), field);
   });
 });
