@@ -6,7 +6,7 @@
     "kiln_gloo%": "<!(node scripts/find-gloo.mjs)"
   },
   "target_defaults": {
-    "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-ffp-contract=fast", "-fno-math-errno"],
+    "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-ffp-contract=fast", "-fno-math-errno", "-Wall", "-Wextra"],
     "cflags_cc!": ["-O2", "-Os"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
     "xcode_settings": {

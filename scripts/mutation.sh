@@ -5,8 +5,8 @@
 #   sh scripts/mutation.sh safetensors optim    # some groups
 #   KILN_MUTATE='src/io/safetensors.ts:100-200' sh scripts/mutation.sh safetensors   # a line range
 # Groups: rules optim metrics safetensors csv config (see stryker.config.mjs).
-# Results: reports/mutation/<group>.json; incremental state in reports/mutation/<group>.incremental.json
-# so a rerun only tests mutants whose code or tests changed.
+# Results: reports/mutation/<group>.json. KILN_MUTATE_INCREMENTAL=1 reuses reports/mutation/<group>.incremental.json
+# (only when the tests did not change: the command runner cannot see test edits).
 set -e
 cd "$(dirname "$0")/.."
 groups="$*"

@@ -56,9 +56,17 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
       (a.type != napi_float32_array && a.type != napi_float64_array))
     return fail(env, "kiln_native.matmul: operands must all be float32 or float64");
   const double* p = static_cast<const double*>(pa.data);
-  int nbd = static_cast<int>(p[kNBatchDims]);
-  if (nbd < 0 || nbd > kMaxBatchDims || pa.length < size_t(kHeader + 4 * nbd))
-    return fail(env, "kiln_native.matmul: too many batch dims", true);
+  long nbdl;
+  if (!kiln::napi::to_long(p[kNBatchDims], &nbdl) || nbdl < 0 || nbdl > kMaxBatchDims ||
+      pa.length < size_t(kHeader + 4 * nbdl))
+    return fail(env, "kiln_native.matmul: bad batch dim count", true);
+  const int nbd = int(nbdl);
+  // Every header and batch-dim slot is an integer (size, stride, offset) or the 0/1 flag.
+  for (size_t i = 0; i < size_t(kHeader + 4 * nbd); ++i) {
+    long unused;
+    if (!kiln::napi::to_long(p[i], &unused))
+      return fail(env, "kiln_native.matmul: sizes, strides and offsets must be integers", true);
+  }
   long shape[kMaxBatchDims + 2], sa[kMaxBatchDims + 2], sb[kMaxBatchDims + 2],
       sc[kMaxBatchDims + 2];
   long nbatch = 1;

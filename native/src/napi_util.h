@@ -38,15 +38,34 @@ inline napi_value fail(napi_env env, const char* msg, bool range = false) {
   return nullptr;
 }
 
+// Converts a JS number that must be an integer (a size, stride, offset or dim count) to long.
+// False for NaN, infinities, fractions and anything beyond 2^53: casting those is undefined
+// behaviour in C++, and no typed array is that long anyway.
+inline bool to_long(double v, long* out) {
+  constexpr double kMaxExact = 9007199254740992.0;  // 2^53
+  if (!(v >= -kMaxExact && v <= kMaxExact) || v != static_cast<double>(static_cast<long>(v)))
+    return false;
+  *out = static_cast<long>(v);
+  return true;
+}
+
+// Converts `n` consecutive params; false when any is not an exact integer.
+inline bool to_longs(const double* p, int n, long* out) {
+  for (int i = 0; i < n; ++i)
+    if (!to_long(p[i], &out[i])) return false;
+  return true;
+}
+
 // Whether every element a view of `n` dims can reach lies inside an array of `length`
-// elements. An empty view reads nothing; a negative size is malformed.
+// elements. An empty view reads nothing; a negative size is malformed; a span whose product or
+// sum overflows is out of bounds (not wrapped into range).
 inline bool in_bounds(long off, const long* sizes, const long* strides, int n, size_t length) {
   long lo = off, hi = off;
   for (int d = 0; d < n; ++d) {
     if (sizes[d] <= 0) return sizes[d] == 0;
-    const long span = (sizes[d] - 1) * strides[d];
-    if (span < 0) lo += span;
-    else hi += span;
+    long span;
+    if (__builtin_mul_overflow(sizes[d] - 1, strides[d], &span)) return false;
+    if (__builtin_add_overflow(span < 0 ? lo : hi, span, span < 0 ? &lo : &hi)) return false;
   }
   return lo >= 0 && static_cast<size_t>(hi) < length;
 }

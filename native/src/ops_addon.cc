@@ -71,15 +71,20 @@ bool decode(napi_env env, napi_callback_info info, int n, Call& c, bool* support
   if (pa.type != napi_float64_array || pa.length < kHeader)
     return fail(env, "kiln_native: bad params array"), false;
   c.p = static_cast<const double*>(pa.data);
-  c.nd = static_cast<int>(c.p[kNd]);
-  if (c.nd < 0 || c.nd > kMaxDims || pa.length < size_t(kHeader + kPerDim * c.nd))
-    return fail(env, "kiln_native: too many dims", true), false;
+  long nd;
+  if (!napi::to_long(c.p[kNd], &nd) || nd < 0 || nd > kMaxDims ||
+      pa.length < size_t(kHeader + kPerDim * nd))
+    return fail(env, "kiln_native: bad dim count", true), false;
+  c.nd = int(nd);
   for (int d = 0; d < c.nd; ++d) {
     const double* q = c.p + kHeader + kPerDim * d;
-    c.shape[d] = long(q[0]);
-    for (int k = 0; k < 4; ++k) c.st[k][d] = long(q[1 + k]);
+    bool ok = napi::to_long(q[0], &c.shape[d]);
+    for (int k = 0; k < 4; ++k) ok = ok && napi::to_long(q[1 + k], &c.st[k][d]);
+    if (!ok) return fail(env, "kiln_native: sizes and strides must be integers", true), false;
   }
-  for (int k = 0; k < 4; ++k) c.off[k] = long(c.p[kOff0 + k]);
+  for (int k = 0; k < 4; ++k)
+    if (!napi::to_long(c.p[kOff0 + k], &c.off[k]))
+      return fail(env, "kiln_native: offsets must be integers", true), false;
   return true;
 }
 

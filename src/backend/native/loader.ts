@@ -119,7 +119,8 @@ function tryLoad(): NativeLoadResult {
   if (process.env.KILN_NO_NATIVE === '1') {
     return { binding: null, error: 'native backend disabled by KILN_NO_NATIVE=1' };
   }
-  const path = findAddon();
+  // KILN_NATIVE_PATH points at another build of the addon (scripts/sanitize.sh's ASan build).
+  const path = process.env.KILN_NATIVE_PATH || findAddon();
   if (path === null) {
     return { binding: null, error: `native addon not built (${ADDON} not found; run npm rebuild)` };
   }
