@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 // The package entry registers the native backend and picks the default one (native when built).
 import '../index.js';
 import { getBackend, setBackend } from '../backend/registry.js';
+import { kilnVersion } from '../io/version.js';
 import { KilnError } from '../tensor/errors.js';
 import { exportCommand } from './commands/export.js';
 import { RUNS_HELP, runsCommand } from './commands/runs.js';
@@ -141,12 +142,6 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** The version in package.json (two levels up from src/cli and from dist/cli). */
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return String(pkg.version);
-}
-
 /** Runs the CLI with the given arguments and returns the exit code. */
 export async function main(
   argv: readonly string[],
@@ -165,7 +160,7 @@ export async function main(
     });
     verbose = values.verbose === true;
     if (values.version) {
-      log(`kiln ${packageVersion()}`);
+      log(`kiln ${kilnVersion()}`);
       return 0;
     }
     const [command, ...rest] = positionals;

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from '../tensor/errors.js';
@@ -15,6 +14,7 @@ import {
 } from './folder.js';
 import { type JsonValue, reviveJson, toJsonSafe } from './json.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { kilnVersion } from './version.js';
 
 /** The checkpoint layout version this kiln writes and the newest it reads. @example `k.io.CHECKPOINT_FORMAT_VERSION; // 1` */
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -109,21 +109,6 @@ interface Manifest {
   metrics?: JsonValue;
   config?: JsonValue;
   extra?: JsonValue;
-}
-
-let cachedVersion: string | undefined;
-/** kiln's version from package.json (two levels up from both src/io and dist/io). */
-function kilnVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-      cachedVersion =
-        pkg.name === 'kiln' && typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
-  }
-  return cachedVersion as string;
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -1,21 +1,4 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-
-let cachedVersion: string | undefined;
-
-/** kiln's version from package.json (two levels up from both src/track and dist/track). */
-export function kilnVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-      cachedVersion =
-        pkg.name === 'kiln' && typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
-  }
-  return cachedVersion as string;
-}
 
 /**
  * The commit checked out in `cwd` (`git rev-parse HEAD`), or null when it is not a git checkout

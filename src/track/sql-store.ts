@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { kilnVersion } from '../io/version.js';
 import { ValueError } from '../tensor/errors.js';
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from './driver.js';
-import { kilnVersion } from './environment.js';
 import { compareFieldValues, compileFilter, fieldGetter } from './filter.js';
 import { migrate } from './migrate.js';
 import { StudyTables } from './sql-studies.js';

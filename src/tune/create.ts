@@ -2,7 +2,7 @@ import { ValueError } from '../tensor/errors.js';
 import type { StudyDirection } from './frozen-trial.js';
 import { checkKnown } from './samplers/random.js';
 import { TPESampler } from './samplers/tpe/sampler.js';
-import { InMemoryStorage, type TuneStorage } from './storage.js';
+import { InMemoryStorage, type StudyRecord, type TuneStorage } from './storage.js';
 import { openStore } from './store.js';
 import { Study } from './study.js';
 import { NopPruner, type Pruner, type Sampler } from './view.js';
@@ -76,16 +76,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     );
   }
   record ??= await storage.createStudy(name, direction);
-  const study = new Study(
-    storage,
-    record.studyId,
-    record.name,
-    record.direction,
-    options.sampler ?? new TPESampler(),
-    options.pruner ?? new NopPruner(),
-  );
-  await study.refresh();
-  return study;
+  return openStudy(storage, record, options);
 }
 
 /**
@@ -102,6 +93,15 @@ export async function loadStudy(options: LoadStudyOptions): Promise<Study> {
   const storage = await resolveStore(options.store);
   const record = await storage.getStudy(options.name);
   if (!record) throw new ValueError(`loadStudy: no study named '${options.name}' in this store`);
+  return openStudy(storage, record, options);
+}
+
+/** A study object over a stored study record, with the given (or default) sampler and pruner. */
+async function openStudy(
+  storage: TuneStorage,
+  record: StudyRecord,
+  options: { sampler?: Sampler; pruner?: Pruner },
+): Promise<Study> {
   const study = new Study(
     storage,
     record.studyId,
