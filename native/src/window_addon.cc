@@ -6,6 +6,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <initializer_list>
 
 #include "napi_util.h"
 #include "window.h"
@@ -28,8 +29,10 @@ using napi::Arr;
 using napi::boolean;
 using napi::fail;
 
-// Reads `n` typed arrays and the params (the last argument). False after throwing.
-bool decode(napi_env env, napi_callback_info info, int n, Arr* a, const double** p) {
+// Reads `n` typed arrays and the params (the last argument), each converted to an exact
+// integer: NaN, fractions and values beyond 2^53 are refused here, so no later cast is undefined.
+// False after throwing.
+bool decode(napi_env env, napi_callback_info info, int n, Arr* a, long* p) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
@@ -40,7 +43,8 @@ bool decode(napi_env env, napi_callback_info info, int n, Arr* a, const double**
   }
   if (a[n].type != napi_float64_array || a[n].length < size_t(kCount))
     return fail(env, "kiln_native: bad params array"), false;
-  *p = static_cast<const double*>(a[n].data);
+  if (!napi::to_longs(static_cast<const double*>(a[n].data), kCount, p))
+    return fail(env, "kiln_native: a window parameter is not an exact integer", true), false;
   return true;
 }
 
@@ -53,18 +57,17 @@ bool float_dt(const Arr& a, DT* t) {
 
 // The geometry, or false for one the kernels do not take (non-positive kernel, stride or
 // dilation, negative sizes or padding): the js kernel then runs.
-bool geometry(const double* p, win::Geom* g) {
-  *g = win::Geom{long(p[kN]),  long(p[kC]),  long(p[kH]),  long(p[kW]),  long(p[kOH]),
-                 long(p[kOW]), long(p[kKH]), long(p[kKW]), long(p[kSH]), long(p[kSW]),
-                 long(p[kPH]), long(p[kPW]), long(p[kDH]), long(p[kDW])};
+bool geometry(const long* p, win::Geom* g) {
+  *g = win::Geom{p[kN],  p[kC],  p[kH],  p[kW],  p[kOH], p[kOW], p[kKH],
+                 p[kKW], p[kSH], p[kSW], p[kPH], p[kPW], p[kDH], p[kDW]};
   return g->n >= 0 && g->c >= 0 && g->h >= 0 && g->w >= 0 && g->oh >= 0 && g->ow >= 0 &&
          g->kh > 0 && g->kw > 0 && g->sh > 0 && g->sw > 0 && g->dh > 0 && g->dw > 0 &&
          g->ph >= 0 && g->pw >= 0;
 }
 
-win::Strided strided(const double* p, int off, int st, int nd) {
-  win::Strided v{long(p[off]), {0, 0, 0, 0, 0, 0}};
-  for (int d = 0; d < nd; ++d) v.st[d] = long(p[st + d]);
+win::Strided strided(const long* p, int off, int st, int nd) {
+  win::Strided v{p[off], {0, 0, 0, 0, 0, 0}};
+  for (int d = 0; d < nd; ++d) v.st[d] = p[st + d];
   return v;
 }
 
@@ -73,16 +76,27 @@ bool in_bounds(const win::Strided& v, const long* shape, int nd, size_t length) 
   return napi::in_bounds(v.off, shape, v.st, nd, length);
 }
 
-// Whether `count` contiguous elements from `off` fit in an array of `length`.
-bool fits(double off, long count, size_t length) {
-  return off >= 0 && static_cast<size_t>(long(off) + count) <= length;
+// The product of `n` non-negative sizes, or -1 when it overflows.
+long product(std::initializer_list<long> sizes) {
+  long r = 1;
+  for (long s : sizes)
+    if (s < 0 || __builtin_mul_overflow(r, s, &r)) return -1;
+  return r;
+}
+
+// Whether `count` contiguous elements from `off` fit in an array of `length`; false for a
+// negative offset, an overflowed (-1) count, or an end past `length`.
+bool fits(long off, long count, size_t length) {
+  long end;
+  return off >= 0 && count >= 0 && !__builtin_add_overflow(off, count, &end) &&
+         static_cast<size_t>(end) <= length;
 }
 
 // im2col(x, out, params)
 napi_value Im2col(napi_env env, napi_callback_info info) {
   Arr a[3];
-  const double* p;
-  if (!decode(env, info, 2, a, &p)) return nullptr;
+  long p[kCount];
+  if (!decode(env, info, 2, a, p)) return nullptr;
   DT t, to;
   win::Geom g;
   if (!float_dt(a[0], &t) || !float_dt(a[1], &to) || t != to || !geometry(p, &g))
@@ -90,32 +104,32 @@ napi_value Im2col(napi_env env, napi_callback_info info) {
   const win::Strided xv = strided(p, kInOff, kInSt, 4);
   const long shape[4] = {g.n, g.c, g.h, g.w};
   if (!in_bounds(xv, shape, 4, a[0].length) ||
-      !fits(p[kOutOff], g.c * g.kh * g.kw * g.n * g.oh * g.ow, a[1].length))
+      !fits(p[kOutOff], product({g.c, g.kh, g.kw, g.n, g.oh, g.ow}), a[1].length))
     return fail(env, "kiln_native.im2col: a view reaches outside its storage", true);
-  return boolean(env, win::im2col(t, g, a[0].data, xv, a[1].data, long(p[kOutOff])));
+  return boolean(env, win::im2col(t, g, a[0].data, xv, a[1].data, p[kOutOff]));
 }
 
 // col2im(cols, out, params)
 napi_value Col2im(napi_env env, napi_callback_info info) {
   Arr a[3];
-  const double* p;
-  if (!decode(env, info, 2, a, &p)) return nullptr;
+  long p[kCount];
+  if (!decode(env, info, 2, a, p)) return nullptr;
   DT t, to;
   win::Geom g;
   if (!float_dt(a[0], &t) || !float_dt(a[1], &to) || t != to || !geometry(p, &g))
     return boolean(env, false);
   const win::Strided cv = strided(p, kInOff, kInSt, 6);
   const long shape[6] = {g.c, g.kh, g.kw, g.n, g.oh, g.ow};
-  if (!in_bounds(cv, shape, 6, a[0].length) || !fits(p[kOutOff], g.n * g.c * g.h * g.w, a[1].length))
+  if (!in_bounds(cv, shape, 6, a[0].length) || !fits(p[kOutOff], product({g.n, g.c, g.h, g.w}), a[1].length))
     return fail(env, "kiln_native.col2im: a view reaches outside its storage", true);
-  return boolean(env, win::col2im(t, g, a[0].data, cv, a[1].data, long(p[kOutOff])));
+  return boolean(env, win::col2im(t, g, a[0].data, cv, a[1].data, p[kOutOff]));
 }
 
 // maxPool(x, out, indices, params)
 napi_value MaxPool(napi_env env, napi_callback_info info) {
   Arr a[4];
-  const double* p;
-  if (!decode(env, info, 3, a, &p)) return nullptr;
+  long p[kCount];
+  if (!decode(env, info, 3, a, p)) return nullptr;
   DT t, to;
   win::Geom g;
   if (!float_dt(a[0], &t) || !float_dt(a[1], &to) || t != to ||
@@ -123,19 +137,19 @@ napi_value MaxPool(napi_env env, napi_callback_info info) {
     return boolean(env, false);
   const win::Strided xv = strided(p, kInOff, kInSt, 4);
   const long shape[4] = {g.n, g.c, g.h, g.w};
-  const long count = g.n * g.c * g.oh * g.ow;
+  const long count = product({g.n, g.c, g.oh, g.ow});
   if (!in_bounds(xv, shape, 4, a[0].length) || !fits(p[kOutOff], count, a[1].length) ||
       !fits(p[kIdxOff], count, a[2].length))
     return fail(env, "kiln_native.maxPool: a view reaches outside its storage", true);
-  return boolean(env, win::max_pool(t, g, a[0].data, xv, a[1].data, long(p[kOutOff]),
-                                    static_cast<int32_t*>(a[2].data), long(p[kIdxOff])));
+  return boolean(env, win::max_pool(t, g, a[0].data, xv, a[1].data, p[kOutOff],
+                                    static_cast<int32_t*>(a[2].data), p[kIdxOff]));
 }
 
 // maxPoolBackward(grad, indices, out, params); the window fields are unused.
 napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
   Arr a[4];
-  const double* p;
-  if (!decode(env, info, 3, a, &p)) return nullptr;
+  long p[kCount];
+  if (!decode(env, info, 3, a, p)) return nullptr;
   DT t, to;
   win::Geom g;
   if (!float_dt(a[0], &t) || !float_dt(a[2], &to) || t != to ||
@@ -145,11 +159,11 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
   const win::Strided iv = strided(p, kIdxOff, kIdxSt, 4);
   const long shape[4] = {g.n, g.c, g.oh, g.ow};
   if (!in_bounds(gv, shape, 4, a[0].length) || !in_bounds(iv, shape, 4, a[1].length) ||
-      !fits(p[kOutOff], g.n * g.c * g.h * g.w, a[2].length))
+      !fits(p[kOutOff], product({g.n, g.c, g.h, g.w}), a[2].length))
     return fail(env, "kiln_native.maxPoolBackward: a view reaches outside its storage", true);
   return boolean(env, win::max_pool_backward(t, g, a[0].data, gv,
                                              static_cast<const int32_t*>(a[1].data), iv,
-                                             a[2].data, long(p[kOutOff])));
+                                             a[2].data, p[kOutOff]));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ if (!present && process.env.KILN_REQUIRE_NATIVE === '1')
 
 type Raw = {
   copy(x: Float64Array, out: Float64Array, params: Float64Array): boolean;
+  im2col(x: Float64Array, out: Float64Array, params: Float64Array): boolean;
   matmul(a: Float64Array, b: Float64Array, c: Float64Array, params: Float64Array): void;
 };
 const raw = present ? (createRequire(import.meta.url)(path) as Raw) : null;
@@ -106,6 +107,41 @@ describe(
           );
         }
       }
+    });
+    test('im2col refuses non-integer window params and overflowing output sizes', () => {
+      // Layout of native/src/window_addon.cc: N C H W OH OW, KH KW SH SW PH PW DH DW, input
+      // offset + 6 strides, output offset, indices offset + 4 strides. One 1x1x2x2 image, 1x1 kernel.
+      const good = () =>
+        new Float64Array([
+          1, 1, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 0, 4, 4, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ]);
+      const x = new Float64Array([1, 2, 3, 4]);
+      const out = new Float64Array(4);
+      assert.equal(raw!.im2col(x, out, good()), true);
+      assert.deepEqual([...out], [1, 2, 3, 4]);
+      for (const v of BAD) {
+        for (const slot of [0, 1, 6, 8, 14, 21]) {
+          const p = good();
+          p[slot] = v;
+          assert.throws(
+            () => raw!.im2col(x, out, p),
+            {
+              name: 'RangeError',
+              message:
+                /kiln_native(\.im2col)?: (a window parameter is not an exact integer|a view reaches outside its storage)/,
+            },
+            `slot ${slot} = ${v}`,
+          );
+        }
+      }
+      // C * KH * KW * N * OH * OW = 2^62 * 4 wraps in 64 bits; it must read as too large instead.
+      const huge = good();
+      huge.set([2 ** 31, 2 ** 31], 6);
+      huge[1] = 1;
+      assert.throws(() => raw!.im2col(x, out, huge), {
+        name: 'RangeError',
+        message: /outside its storage/,
+      });
     });
   },
 );
