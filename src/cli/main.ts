@@ -5,6 +5,7 @@ import '../index.js';
 import { getBackend, setBackend } from '../backend/registry.js';
 import { kilnVersion } from '../io/version.js';
 import { KilnError } from '../tensor/errors.js';
+import { AUTOML_HELP, automlCommand } from './commands/automl.js';
 import { exportCommand } from './commands/export.js';
 import { RUNS_HELP, runsCommand } from './commands/runs.js';
 import { UI_HELP, uiCommand } from './commands/ui.js';
@@ -27,6 +28,7 @@ Usage:
   kiln runs [list|show|compare|delete|export] tracked runs: filter, compare, export
   kiln ui [--port 8080] [--store S]          the tracking dashboard in a browser
   kiln export <run-dir|checkpoint> [--format onnx|safetensors] [-o FILE]   the model as ONNX or safetensors
+  kiln automl <data.csv> --target COL [--time-budget 5m]   search a model for a table, save the best run
 
 Common options:
   --backend js|native   kernels to run on (default: native when built, else js)
@@ -75,6 +77,7 @@ Prints the model a config (or a run folder) builds: each layer, its output shape
 parameter count, and totals.`,
   ui: UI_HELP,
   runs: RUNS_HELP,
+  automl: AUTOML_HELP,
 };
 
 const OPTIONS = {
@@ -152,6 +155,7 @@ export async function main(
     // `kiln ui` has options of its own (--port, --host, --token...), parsed by the command.
     if (argv[0] === 'ui') return await uiCommand(argv.slice(1), log);
     if (argv[0] === 'runs') return await runsCommand(argv.slice(1), log);
+    if (argv[0] === 'automl') return await automlCommand(argv.slice(1), log);
     const { values, positionals } = parseArgs({
       args: [...argv],
       options: OPTIONS,

@@ -14,6 +14,8 @@
  * ```
  */
 
+export type { AutomlOptions, AutomlResult, LeaderboardRow } from './automl/index.js';
+export { automl, parseDuration } from './automl/index.js';
 export type { TuneCallbackOptions } from './callback.js';
 export { TuneCallback } from './callback.js';
 export type { CreateStudyOptions, LoadStudyOptions } from './create.js';

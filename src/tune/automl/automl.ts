@@ -1,0 +1,247 @@
+import { basename, extname } from 'node:path';
+import { resolveConfigPaths, type TrainConfig, validateConfig } from '../../cli/config.js';
+import { defaultTableMetrics } from '../../cli/table-data.js';
+import { trainCommand } from '../../cli/train.js';
+import { readTable } from '../../data/table/read.js';
+import { ConfigError } from '../../tensor/errors.js';
+import { createStudy } from '../create.js';
+import type { AttrValue, FrozenTrial } from '../frozen-trial.js';
+import { MedianPruner } from '../pruners/percentile.js';
+import { TPESampler } from '../samplers/tpe/sampler.js';
+import { TrialPruned } from '../trial.js';
+import { type ConfigBase, candidateConfig, candidateTableOptions } from './config.js';
+import { fitFold } from './fit.js';
+import { CV_MAX_ROWS, FoldCache, searchFolds } from './folds.js';
+import { type LeaderboardRow, leaderboard } from './leaderboard.js';
+import { type AutomlOptions, checkAutomlOptions, searchMetric } from './options.js';
+import { prepareSearch } from './profile.js';
+import { writeAutomlFiles } from './report.js';
+import { type Candidate, defaultParams, safeBatchSize, suggestCandidate } from './space.js';
+
+/**
+ * What {@link automl} found and saved.
+ *
+ * @example
+ * ```ts
+ * const result: k.tune.AutomlResult = await k.tune.automl({ data: 'iris.csv', target: 'species', timeBudget: 30 });
+ * result.runDir; // 'runs/automl-iris'
+ * ```
+ */
+export interface AutomlResult {
+  /** The run folder of the refit model (reloadable by `kiln predict` / `kiln eval`). */
+  runDir: string;
+  /** The `kiln train` config that reproduces the run (also saved as `<runDir>/automl.yaml`). */
+  config: TrainConfig;
+  task: 'classification' | 'regression';
+  metric: string;
+  /** The best trial's cross-validated (or validation) score. */
+  bestValue: number;
+  bestTrial: number;
+  /** The refit model's scores on the held-out test rows. */
+  test: Record<string, number> | null;
+  leaderboard: LeaderboardRow[];
+  /** How candidates were scored, e.g. '5-fold cross-validation on 275 training rows'. */
+  scheme: string;
+  /** Trials by state. */
+  trials: { complete: number; pruned: number; failed: number };
+  /** Wall-clock seconds: the search, and everything (search, refit, files). */
+  searchSeconds: number;
+  seconds: number;
+}
+
+/** Share of the budget given to the search; the rest is for the refit and the files. */
+const SEARCH_SHARE = 0.85;
+
+/**
+ * AutoML for tables: searches preprocessing and MLP choices with TPE under a wall-clock budget,
+ * scoring each candidate by k-fold cross-validation (small tables) or a validation split (large
+ * ones), refits the best on all training rows as a normal `kiln train` run (tested on the
+ * held-out split), and writes the trial leaderboard and a reproducing YAML config into the run.
+ *
+ * @example
+ * ```ts
+ * const result = await k.tune.automl({
+ *   data: 'datasets/realworld/penguins.csv', target: 'species', timeBudget: 120, seed: 0,
+ * });
+ * console.log(result.test);  // { loss, accuracy, f1 } on the held-out rows
+ * // kiln predict <result.runDir> new-penguins.csv
+ * ```
+ */
+export async function automl(options: AutomlOptions): Promise<AutomlResult> {
+  const started = Date.now();
+  checkAutomlOptions(options);
+  const log = options.log ?? ((line: string) => console.log(line));
+  const budget = options.timeBudget ?? 300;
+  const seed = options.seed ?? 0;
+  const stem = basename(options.data, extname(options.data)).replace(/[^\w.-]/g, '_');
+  const name = options.name ?? `automl-${stem}`;
+  const table = await readTable(options.data);
+  const prepared = await prepareSearch(
+    table,
+    {
+      path: options.data,
+      target: options.target,
+      name,
+      seed,
+      out: options.out ?? 'runs',
+      testSize: options.testSize ?? 0.2,
+    },
+    options.task ?? 'auto',
+  );
+  const { profile, trainRows } = prepared;
+  const base: ConfigBase = {
+    path: options.data,
+    target: options.target,
+    task: profile.task,
+    name,
+    seed,
+    out: options.out ?? 'runs',
+    testSize: options.testSize ?? 0.2,
+  };
+  const metric = searchMetric(options.metric, profile.task, profile.numClasses);
+  const k = options.folds ?? (trainRows.length <= CV_MAX_ROWS ? 5 : 1);
+  const folds = searchFolds(
+    trainRows,
+    prepared.labels,
+    k,
+    profile.task === 'classification',
+    seed + 1,
+  );
+  const cache = new FoldCache(table, folds);
+  const scheme =
+    k === 1
+      ? `one validation split (${folds[0]!.test.length} of ${trainRows.length} training rows)`
+      : `${k}-fold cross-validation on ${trainRows.length} training rows`;
+  const metrics = defaultTableMetrics(profile.task, Math.max(profile.numClasses, 2));
+  if (metric.key !== 'loss' && !metrics.includes(metric.key)) metrics.push(metric.key);
+  log(
+    `automl: ${table.name}, ${profile.task}${prepared.classes ? ` of ${prepared.classes.length} classes` : ''}, ${trainRows.length} training and ${prepared.testRows.length} test rows; ${metric.name} by ${scheme}; budget ${budget}s`,
+  );
+
+  const searchDeadline = started + budget * SEARCH_SHARE * 1000;
+  const study = await createStudy({
+    name: `${name}-${Date.now()}`,
+    direction: metric.direction,
+    sampler: new TPESampler({ seed, nStartupTrials: 8 }),
+    // Folds are the steps: a candidate whose first folds trail the median is dropped early.
+    pruner: new MedianPruner({ nStartupTrials: 5, nWarmupSteps: 1 }),
+    ...(options.store ? { store: options.store } : {}),
+  });
+  await study.enqueueTrial(defaultParams(profile));
+  const trainSizes = [...cache.trainSizes(), trainRows.length];
+  await study.optimize(
+    async (trial) => {
+      const c = suggestCandidate(trial, profile);
+      const batchSize = safeBatchSize(c, trainSizes);
+      trial.setUserAttr('candidate', c as unknown as AttrValue);
+      trial.setUserAttr('batchSize', batchSize);
+      const sums: Record<string, number> = {};
+      let epochs = 0;
+      for (let f = 0; f < cache.size; f++) {
+        const data = cache.get(candidateTableOptions(c, base), c.standardizeTarget, f);
+        const r = await fitFold(c, data, {
+          metrics,
+          batchSize,
+          seed: seed + trial.number,
+          deadline: searchDeadline + budget * 0.05 * 1000,
+        }).catch((e: unknown) => {
+          if (e instanceof TrialPruned) trial.setUserAttr('note', e.message);
+          throw e;
+        });
+        for (const [key, v] of Object.entries(r.scores)) sums[key] = (sums[key] ?? 0) + v;
+        epochs += r.bestEpochs;
+        const mean = sums[metric.key]! / (f + 1);
+        if (!Number.isFinite(mean)) throw new Error(`${metric.name} is ${mean} on fold ${f + 1}`);
+        trial.report(mean, f);
+        if (f < cache.size - 1 && trial.shouldPrune()) {
+          trial.setUserAttr(
+            'note',
+            `pruned after fold ${f + 1}: ${metric.name} ${mean.toFixed(4)}`,
+          );
+          throw new TrialPruned(`pruned after fold ${f + 1}`);
+        }
+      }
+      const n = cache.size;
+      trial.setUserAttr(
+        'scores',
+        Object.fromEntries(Object.entries(sums).map(([key, v]) => [key, v / n])),
+      );
+      trial.setUserAttr('epochs', Math.max(1, Math.round(epochs / n)));
+      return sums[metric.key]! / n;
+    },
+    {
+      timeout: Math.max(1, (searchDeadline - Date.now()) / 1000),
+      ...(options.nTrials ? { nTrials: options.nTrials } : {}),
+      callbacks: [(s, t) => log(trialLine(t, s.trials, metric.name, metric.direction))],
+    },
+  );
+  const searchSeconds = (Date.now() - started) / 1000;
+  const done = study.getTrials(['complete']);
+  if (done.length === 0) {
+    const failed = study.getTrials(['failed'])[0];
+    throw new ConfigError(
+      `automl: no trial completed within the ${budget}s budget${failed?.error ? ` (first failure: ${failed.error})` : ''}; give a longer time budget`,
+    );
+  }
+  const best = study.bestTrial;
+  const candidate = best.userAttrs.candidate as unknown as Candidate;
+  const epochs = best.userAttrs.epochs as number;
+  const raw = candidateConfig(candidate, base, epochs, best.userAttrs.batchSize as number);
+  const config = validateConfig(raw, 'automl');
+  log(
+    `best: trial ${best.number}, ${metric.name} ${best.value!.toFixed(4)}; refitting on ${trainRows.length} rows for ${epochs} epochs`,
+  );
+  const result = await trainCommand(resolveConfigPaths(config), {
+    resume: false,
+    log,
+    ...(options.store ? { store: options.store } : {}),
+  });
+  const board = leaderboard(study);
+  const count = (state: string) => study.trials.filter((t) => t.state === state).length;
+  const trials = { complete: count('complete'), pruned: count('pruned'), failed: count('failed') };
+  await study.close();
+  const summary: AutomlResult = {
+    runDir: result.runDir,
+    config,
+    task: profile.task,
+    metric: metric.name,
+    bestValue: best.value!,
+    bestTrial: best.number,
+    test: result.test,
+    leaderboard: board,
+    scheme,
+    trials,
+    searchSeconds,
+    seconds: 0,
+  };
+  summary.seconds = (Date.now() - started) / 1000;
+  await writeAutomlFiles(summary, raw, { budget, direction: metric.direction, data: options.data });
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}
+
+function trialLine(
+  t: FrozenTrial,
+  all: readonly FrozenTrial[],
+  metric: string,
+  direction: 'minimize' | 'maximize',
+): string {
+  const done = all.filter((x) => x.state === 'complete' && x.value !== null);
+  const values = done.map((x) => x.value!);
+  const best = values.length
+    ? direction === 'maximize'
+      ? Math.max(...values)
+      : Math.min(...values)
+    : null;
+  const seconds =
+    t.datetimeStart !== null && t.datetimeComplete !== null
+      ? ((t.datetimeComplete - t.datetimeStart) / 1000).toFixed(1)
+      : '?';
+  const what =
+    t.state === 'complete'
+      ? `${metric} ${t.value!.toFixed(4)}`
+      : t.state === 'failed'
+        ? `failed: ${t.error}`
+        : 'pruned';
+  return `trial ${t.number} (${seconds}s): ${what}${best !== null ? `; best ${best.toFixed(4)}` : ''}`;
+}

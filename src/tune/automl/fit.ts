@@ -1,0 +1,83 @@
+import { buildLoss, buildModel, buildOptimizer, buildScheduler } from '../../cli/build.js';
+import { buildMetrics } from '../../cli/metrics.js';
+import { FailOnNaN } from '../../cli/run-end.js';
+import { DataLoader } from '../../data/dataloader.js';
+import { TensorDataset } from '../../data/dataset.js';
+import { classWeights } from '../../data/splits.js';
+import { tensor } from '../../ops/creation.js';
+import { manualSeed } from '../../tensor/random.js';
+import type { Callback, TrainContext } from '../../train/callback.js';
+import { EarlyStopping } from '../../train/callbacks/early-stopping.js';
+import { Trainer } from '../../train/trainer.js';
+import { TrialPruned } from '../trial.js';
+import { candidateSchedule } from './config.js';
+import type { FoldData } from './folds.js';
+import type { Candidate } from './space.js';
+
+/** What one fold of one candidate scored. */
+export interface FoldResult {
+  /** The validation part's loss and metrics, with the weights of the best epoch. */
+  scores: Record<string, number>;
+  /** Epochs up to and including the best one (by val_loss). */
+  bestEpochs: number;
+}
+
+/** Ends a trial (as pruned) that is still training when the search's time is up. */
+class Deadline implements Callback {
+  constructor(private readonly at: number) {}
+
+  onBatchEnd(_ctx: TrainContext): void {
+    if (Date.now() > this.at) throw new TrialPruned('the time budget ran out during this trial');
+  }
+}
+
+/**
+ * Trains a candidate on one fold's training part with early stopping on the validation part
+ * (patience from the candidate, best weights restored) and scores the validation part with the
+ * task's metrics. The same builders as `kiln train` make the model, optimizer, loss and
+ * schedule, so a refit from the written config trains the same kind of model.
+ */
+export async function fitFold(
+  c: Candidate,
+  data: FoldData,
+  options: {
+    metrics: readonly string[];
+    batchSize: number;
+    seed: number;
+    /** Epoch milliseconds after which the trial is abandoned. */
+    deadline: number;
+  },
+): Promise<FoldResult> {
+  manualSeed(options.seed);
+  const model = buildModel(c.layers, [data.features]);
+  const lossWeight =
+    typeof c.loss !== 'string' && c.loss.classWeights === 'balanced'
+      ? classWeights(data.train.y, { numClasses: c.layers.at(-1)!.outFeatures as number })
+      : null;
+  const { loss } = buildLoss(c.loss, lossWeight ? { weight: tensor(lossWeight.dataSync()) } : {});
+  const optimizer = buildOptimizer(c.optimizer, model);
+  const schedule = candidateSchedule(c);
+  const scheduler = schedule ? buildScheduler(schedule, optimizer) : undefined;
+  const early = new EarlyStopping({
+    monitor: 'val_loss',
+    patience: c.patience,
+    restoreBestWeights: true,
+  });
+  const trainer = new Trainer({
+    model,
+    optimizer,
+    loss,
+    metrics: buildMetrics(options.metrics, data.preprocessing),
+    callbacks: [new FailOnNaN(), early, new Deadline(options.deadline)],
+    ...(scheduler ? { scheduler } : {}),
+  });
+  const train = new DataLoader(new TensorDataset(data.train.x, data.train.y), {
+    batchSize: options.batchSize,
+    shuffle: true,
+    seed: options.seed,
+  });
+  const valid = new DataLoader(new TensorDataset(data.valid.x, data.valid.y), { batchSize: 1000 });
+  await trainer.fit(train, { epochs: c.maxEpochs, validation: valid });
+  const scores = await trainer.evaluate(valid);
+  return { scores, bestEpochs: early.bestEpoch + 1 };
+}
