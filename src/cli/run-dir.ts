@@ -14,6 +14,8 @@ export const RUN_FILES = {
   /** Tables: the data rows of each split (train, validation, test), for baselines. */
   split: 'split.json',
   resumes: 'resumes.json',
+  /** The tracked run of this folder (store and run id), so `--resume` continues it. */
+  tracking: 'tracking.json',
 } as const;
 
 /** Whether a run folder holds a resumable checkpoint. */

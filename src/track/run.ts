@@ -30,6 +30,12 @@ export interface StartRunOptions {
   runDir?: string;
   /** Whether deleting the run may delete `runDir` (true when kiln created it). */
   ownsRunDir?: boolean;
+  /**
+   * Continue this run (its id) instead of starting one, as `mlflow.start_run(run_id=...)`: it is
+   * marked running again, metric steps continue after its last ones, and params it already has
+   * must keep their values. `experiment`, `name`, `seed`, `config` and `runDir` are then ignored.
+   */
+  resume?: string;
   /** Buffered metric points that trigger a write. Default 2000. */
   flushEvery?: number;
   /** Longest time buffered points wait, and the heartbeat interval, in ms. Default 2000. */
@@ -91,6 +97,21 @@ export class Run {
   /** The run folder, where artifacts live. */
   get runDir(): string {
     return this.record.runDir!;
+  }
+
+  /** Reads what a resumed run logged before: its params (immutable) and each metric's last step. @internal */
+  async loadHistory(): Promise<void> {
+    for (const [k, v] of Object.entries(await this.store.getParams(this.id)))
+      this.logged.set(k, JSON.stringify(v ?? null));
+    for (const { key, lastStep } of await this.store.metricKeys(this.id)) {
+      this.nextStep.set(key, lastStep + 1);
+      if (lastStep > this.highestStep) this.highestStep = lastStep;
+    }
+  }
+
+  /** The params logged so far (key to JSON-encoded value). */
+  get loggedParams(): ReadonlyMap<string, string> {
+    return this.logged;
   }
 
   /** Logs params; a key already logged with another value throws a ValueError. */
@@ -198,6 +219,12 @@ export class Run {
   }
 }
 
+async function reopen(store: TrackStore, runId: string): Promise<RunRecord> {
+  const record = await store.reopenRun(runId);
+  if (!record) throw new ValueError(`startRun: no run ${runId} to resume in ${store.location}`);
+  return record;
+}
+
 /**
  * Starts a tracked run, as `mlflow.start_run`: records where and how it runs (host, pid, kiln
  * version, git commit of the cwd), then its params and tags.
@@ -213,15 +240,17 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
   const given = typeof options.store === 'object' ? options.store : null;
   const store = given ?? (await openStore(options.store as string | undefined));
   try {
-    const record = await store.createRun({
-      experiment: options.experiment ?? 'default',
-      ...(options.name ? { name: options.name } : {}),
-      seed: options.seed ?? null,
-      config: options.config,
-      gitCommit: await gitCommit(),
-      runDir: options.runDir ? resolve(options.runDir) : null,
-      ownsRunDir: options.ownsRunDir ?? false,
-    });
+    const record = options.resume
+      ? await reopen(store, options.resume)
+      : await store.createRun({
+          experiment: options.experiment ?? 'default',
+          ...(options.name ? { name: options.name } : {}),
+          seed: options.seed ?? null,
+          config: options.config,
+          gitCommit: await gitCommit(),
+          runDir: options.runDir ? resolve(options.runDir) : null,
+          ownsRunDir: options.ownsRunDir ?? false,
+        });
     if (!record.runDir) {
       const base = store.kind === 'sqlite' ? dirname(store.location) : resolve('runs');
       record.runDir = join(base, 'artifacts', record.id);
@@ -235,6 +264,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<Run> {
       options.flushIntervalMs ?? 2000,
       options.systemIntervalMs ?? 5000,
     );
+    if (options.resume) await run.loadHistory();
     if (options.params) await run.logParams(options.params);
     if (options.tags) await run.setTags(options.tags);
     return run;

@@ -290,6 +290,14 @@ export class SqlStore extends StudyTables implements TrackStore {
     );
   }
 
+  async reopenRun(runId: string, time = Date.now()): Promise<RunRecord | null> {
+    await this.db.run(
+      "UPDATE runs SET status = 'running', end_time = NULL, heartbeat = ?, host = ?, pid = ? WHERE id = ?",
+      [time, this.host, process.pid, runId],
+    );
+    return this.runById(runId);
+  }
+
   async endRun(
     runId: string,
     status: Exclude<RunStatus, 'running'>,

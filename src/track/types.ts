@@ -221,6 +221,8 @@ export interface TrackStore {
   /** Records a sign of life; a run marked `killed` by a reader comes back to `running`. */
   heartbeat(runId: string, time?: number): Promise<void>;
   endRun(runId: string, status: Exclude<RunStatus, 'running'>, time?: number): Promise<void>;
+  /** Reopens an ended run for more logging (a resumed training): running again, owned by this process. Null when absent. */
+  reopenRun(runId: string, time?: number): Promise<RunRecord | null>;
   /** Deletes the run's rows; returns its record (to delete its files) or null when absent. */
   deleteRun(runId: string): Promise<RunRecord | null>;
   setRunDir(runId: string, runDir: string, ownsRunDir: boolean): Promise<void>;
