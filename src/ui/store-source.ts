@@ -1,6 +1,7 @@
 /** The dashboard's view of a tracking store (SQLite or PostgreSQL): TrackStore -> DashboardSource. */
-import { deleteRunFiles } from '../cli/commands/runs-delete.js';
+
 import { KilnError } from '../tensor/errors.js';
+import { deleteRunFiles } from '../track/delete-files.js';
 import { openStore } from '../track/open.js';
 import type { RunSummary, StudyRecord, TrackStore, TrialRecord } from '../track/types.js';
 import { ApiError } from './api.js';

@@ -1,40 +1,9 @@
 /** `kiln runs delete <run>...`: removes runs from the store, with their artifacts. */
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { ConfigError } from '../../tensor/errors.js';
-import { artifactPath } from '../../track/artifacts.js';
-import type { RunRecord, TrackStore } from '../../track/types.js';
+import { deleteRunFiles } from '../../track/delete-files.js';
 import type { RunsContext } from './runs-context.js';
 import { findRun } from './runs-context.js';
-
-/** Whether removing `dir` would remove the cwd, the home folder or the root. */
-function dangerous(dir: string): boolean {
-  const d = resolve(dir);
-  const cwd = process.cwd();
-  return d === sep || d === homedir() || cwd === d || cwd.startsWith(d + sep);
-}
-
-/** Deletes a run's files: its whole folder when kiln created it, else only its recorded artifacts. */
-export async function deleteRunFiles(store: TrackStore, run: RunRecord): Promise<string> {
-  if (!run.runDir || !existsSync(run.runDir)) return 'no files';
-  if ((await store.ownsRunDir(run.id)) && !dangerous(run.runDir)) {
-    await rm(run.runDir, { recursive: true, force: true });
-    return `folder ${run.runDir}`;
-  }
-  const artifacts = await store.listArtifacts(run.id);
-  let removed = 0;
-  for (const a of artifacts) {
-    const path = await artifactPath(run.runDir, a.path).catch(() => null);
-    if (path) {
-      await rm(path, { force: true });
-      removed++;
-    }
-  }
-  return `${removed} artifact file${removed === 1 ? '' : 's'}`;
-}
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
