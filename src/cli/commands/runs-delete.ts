@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline/promises';
 import { ConfigError } from '../../tensor/errors.js';
 import { deleteRunFiles } from '../../track/delete-files.js';
+import type { RunRecord } from '../../track/types.js';
 import type { RunsContext } from './runs-context.js';
 import { findRun } from './runs-context.js';
 
