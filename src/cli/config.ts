@@ -79,6 +79,15 @@ const dataSchema = z.strictObject({
     .describe(
       'tables: date columns become a year and a cyclic month (sin, cos) feature, or are left out',
     ),
+  numericBins: z
+    .number()
+    .int()
+    .min(2)
+    .max(256)
+    .optional()
+    .describe(
+      'tables: also encode each numeric column piecewise-linearly over this many quantile bins',
+    ),
   sampling: z
     .enum(['balanced'])
     .optional()

@@ -18,7 +18,14 @@ export function isTableConfig(config: TrainConfig): boolean {
   );
 }
 
-const TABLE_FIELDS = ['drop', 'types', 'maxCategories', 'missingIndicator', 'dates'] as const;
+const TABLE_FIELDS = [
+  'drop',
+  'types',
+  'maxCategories',
+  'missingIndicator',
+  'dates',
+  'numericBins',
+] as const;
 const FORECAST_FIELDS = ['window', 'horizon', 'season', 'dateFeatures'] as const;
 
 /**
@@ -78,6 +85,7 @@ export function tableOptions(config: TrainConfig): TableOptions {
     ...(d.missingIndicator !== undefined ? { missingIndicator: d.missingIndicator } : {}),
     ...(d.missingValues ? { missingValues: d.missingValues } : {}),
     ...(d.dates ? { dates: d.dates } : {}),
+    ...(d.numericBins ? { numericBins: d.numericBins } : {}),
     ...(config.preprocess.standardize === false ? { standardize: false } : {}),
   };
 }

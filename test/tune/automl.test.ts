@@ -148,6 +148,7 @@ describe('automl pieces', () => {
       categorical: [],
       highCardinality: [],
       hasMissing: false,
+      numeric: 0,
     };
     const rich: TableProfile = {
       task: 'classification',
@@ -156,6 +157,7 @@ describe('automl pieces', () => {
       categorical: ['state', 'area'],
       highCardinality: ['state'],
       hasMissing: true,
+      numeric: 15,
     };
     const study = await k.tune.createStudy({ sampler: new k.tune.RandomSampler({ seed: 1 }) });
     const seen: Record<string, unknown>[] = [];
@@ -171,7 +173,14 @@ describe('automl pieces', () => {
     for (const [i, params] of seen.entries()) {
       const keys = Object.keys(params);
       const isRich = i % 2 === 1;
-      for (const key of ['maxCategories', 'highCardinality', 'missingIndicator', 'classWeights'])
+      const conditional = [
+        'maxCategories',
+        'highCardinality',
+        'missingIndicator',
+        'classWeights',
+        'numericBins',
+      ];
+      for (const key of conditional)
         assert.equal(keys.includes(key), isRich, `${key} in trial ${i}`);
       assert.equal(keys.includes('loss'), !isRich);
       const c = candidates[i]!;

@@ -16,7 +16,16 @@ import { type ColumnKind, parseBooleanCell, parseDateCell, parseNumberCell } fro
  * ```
  */
 export type FeatureSpec =
-  | { column: string; kind: 'numeric'; fill: number; mean: number; std: number; indicator: boolean }
+  | {
+      column: string;
+      kind: 'numeric';
+      fill: number;
+      mean: number;
+      std: number;
+      indicator: boolean;
+      /** Quantile bin edges (increasing) of a piecewise-linear encoding, when one was asked for. */
+      bins?: number[];
+    }
   | { column: string; kind: 'boolean'; fill: number; indicator: boolean }
   | {
       column: string;
@@ -44,6 +53,11 @@ export interface FitFeatureOptions {
   missingIndicator: boolean;
   /** Standardize numeric and date features with the training rows' mean and std. */
   standardize: boolean;
+  /**
+   * Also encode each numeric column piecewise-linearly over this many quantile bins of the
+   * training rows (0 or undefined: no bins).
+   */
+  numericBins?: number;
 }
 
 function median(values: number[]): number {
@@ -119,13 +133,30 @@ export function fitFeatures(
     );
     const fill = median(values);
     const imputed = values.concat(new Array<number>(missingCount).fill(fill));
-    return { column, kind, fill, ...moments(imputed, options.standardize), indicator };
+    const spec = { column, kind, fill, ...moments(imputed, options.standardize), indicator };
+    const bins = kind === 'numeric' ? quantileEdges(imputed, options.numericBins ?? 0) : null;
+    return bins ? { ...spec, bins } : spec;
   });
 }
 
 /**
- * Feature names of the encoded matrix, in column order: `col`, `col=level`, `col=(other)`,
- * `col.year`, `col.month_sin`, `col.month_cos`, `col.missing`.
+ * Edges of `count` quantile bins of the values (duplicates removed, so a column with few
+ * distinct values gets fewer bins), or null when fewer than two bins remain.
+ */
+function quantileEdges(values: readonly number[], count: number): number[] | null {
+  if (count < 2 || values.length === 0) return null;
+  const s = Float64Array.from(values).sort();
+  const edges: number[] = [];
+  for (let q = 0; q <= count; q++) {
+    const v = s[Math.min(s.length - 1, Math.round((q / count) * (s.length - 1)))]!;
+    if (edges.length === 0 || v > edges.at(-1)!) edges.push(v);
+  }
+  return edges.length >= 3 ? edges : null;
+}
+
+/**
+ * Feature names of the encoded matrix, in column order: `col` (and `col.bin1`... with bins),
+ * `col=level`, `col=(other)`, `col.year`, `col.month_sin`, `col.month_cos`, `col.missing`.
  *
  * @example
  * ```ts
@@ -140,7 +171,11 @@ export function featureNames(specs: readonly FeatureSpec[]): string[] {
       if (s.other) names.push(`${s.column}=(other)`);
     } else if (s.kind === 'date') {
       names.push(`${s.column}.year`, `${s.column}.month_sin`, `${s.column}.month_cos`);
-    } else names.push(s.column);
+    } else {
+      names.push(s.column);
+      if (s.kind === 'numeric' && s.bins)
+        for (let b = 1; b < s.bins.length; b++) names.push(`${s.column}.bin${b}`);
+    }
     if (s.indicator) names.push(`${s.column}.missing`);
   }
   return names;
@@ -190,6 +225,14 @@ export function encodeFeatures(
       } else if (s.kind === 'numeric') {
         const v = isMissing ? s.fill : parseNumberCell(table, r, j);
         out[at++] = (v - s.mean) / s.std;
+        // Piecewise-linear: 0 below a bin, 1 above it, the position within it in between, so
+        // one Linear layer can make a sharp step at any bin edge.
+        if (s.bins) {
+          for (let b = 1; b < s.bins.length; b++) {
+            const lo = s.bins[b - 1]!;
+            out[at++] = Math.min(1, Math.max(0, (v - lo) / (s.bins[b]! - lo)));
+          }
+        }
       } else {
         const d = isMissing ? null : parseDateCell(table, r, j);
         out[at++] = ((d?.years ?? s.fill) - s.mean) / s.std;

@@ -33,6 +33,12 @@ export interface TableOptions {
   dates?: 'expand' | 'ignore';
   /** Cells read as missing. Default '', NA, N/A, NULL, null, ?. */
   missingValues?: string[];
+  /**
+   * Besides its standardized value, encode each numeric column piecewise-linearly over this many
+   * quantile bins of the training rows (`col.bin1`...: 0 below the bin, 1 above, the position
+   * within it between), which lets an MLP make sharp steps as trees do. Default none.
+   */
+  numericBins?: number;
 }
 
 /**
@@ -123,6 +129,10 @@ export class TablePreprocessor {
     if (!Number.isInteger(maxCategories) || maxCategories < 1) {
       throw new ConfigError(`data.maxCategories: must be a positive integer, got ${maxCategories}`);
     }
+    const bins = options.numericBins ?? 0;
+    if (!Number.isInteger(bins) || bins < 0 || bins === 1 || bins > 256) {
+      throw new ConfigError(`data.numericBins: must be an integer in 2..256, got ${bins}`);
+    }
     const kinds = inferColumnKinds(table, {
       missing,
       ...(options.types ? { types: options.types } : {}),
@@ -152,6 +162,7 @@ export class TablePreprocessor {
       maxCategories,
       missingIndicator: options.missingIndicator ?? false,
       standardize: options.standardize ?? true,
+      numericBins: bins,
     });
     return new TablePreprocessor({
       type: 'table',

@@ -123,8 +123,9 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     name: `${name}-${Date.now()}`,
     direction: metric.direction,
     sampler: new TPESampler({ seed, nStartupTrials: 8 }),
-    // Folds are the steps: a candidate whose first folds trail the median is dropped early.
-    pruner: new MedianPruner({ nStartupTrials: 5, nWarmupSteps: 1 }),
+    // Cross-validation reports after each fold, a validation split after each epoch: a
+    // candidate whose first folds (or epochs) trail the median of earlier trials is dropped.
+    pruner: new MedianPruner({ nStartupTrials: 5, nWarmupSteps: k === 1 ? 10 : 1 }),
     ...(options.store ? { store: options.store } : {}),
   });
   await study.enqueueTrial(defaultParams(profile));
@@ -135,6 +136,13 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       const batchSize = safeBatchSize(c, trainSizes);
       trial.setUserAttr('candidate', c as unknown as AttrValue);
       trial.setUserAttr('batchSize', batchSize);
+      const pruneByEpoch = (epoch: number, logs: Record<string, number>) => {
+        const value = logs[`val_${metric.key}`];
+        if (value === undefined || !Number.isFinite(value)) return;
+        trial.report(value, epoch);
+        if (trial.shouldPrune())
+          throw new TrialPruned(`pruned at epoch ${epoch + 1}: ${metric.name} ${value.toFixed(4)}`);
+      };
       const sums: Record<string, number> = {};
       let epochs = 0;
       for (let f = 0; f < cache.size; f++) {
@@ -144,6 +152,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
           batchSize,
           seed: seed + trial.number,
           deadline: searchDeadline + budget * 0.05 * 1000,
+          ...(cache.size === 1 ? { onEpoch: pruneByEpoch } : {}),
         }).catch((e: unknown) => {
           if (e instanceof TrialPruned) trial.setUserAttr('note', e.message);
           throw e;
@@ -152,7 +161,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         epochs += r.bestEpochs;
         const mean = sums[metric.key]! / (f + 1);
         if (!Number.isFinite(mean)) throw new Error(`${metric.name} is ${mean} on fold ${f + 1}`);
-        trial.report(mean, f);
+        if (cache.size > 1) trial.report(mean, f);
         if (f < cache.size - 1 && trial.shouldPrune()) {
           trial.setUserAttr(
             'note',

@@ -28,6 +28,7 @@ export function candidateTableOptions(c: Candidate, base: ConfigBase): TableOpti
     task: base.task,
     maxCategories: c.maxCategories,
     missingIndicator: c.missingIndicator,
+    ...(c.numericBins ? { numericBins: c.numericBins } : {}),
     ...(c.drop.length ? { drop: c.drop } : {}),
   };
 }
@@ -59,6 +60,7 @@ export function candidateConfig(
       target: base.target,
       maxCategories: c.maxCategories,
       missingIndicator: c.missingIndicator,
+      ...(c.numericBins ? { numericBins: c.numericBins } : {}),
       ...(c.drop.length ? { drop: c.drop } : {}),
     },
     split: { test: base.testSize },

@@ -22,12 +22,22 @@ export interface FoldResult {
   bestEpochs: number;
 }
 
-/** Ends a trial (as pruned) that is still training when the search's time is up. */
-class Deadline implements Callback {
-  constructor(private readonly at: number) {}
+/**
+ * Ends a trial (as pruned) that is still training when the search's time is up, and hands each
+ * epoch's logs to the search (which may prune the trial there).
+ */
+class TrialWatch implements Callback {
+  constructor(
+    private readonly at: number,
+    private readonly onEpoch: ((epoch: number, logs: Record<string, number>) => void) | undefined,
+  ) {}
 
   onBatchEnd(_ctx: TrainContext): void {
     if (Date.now() > this.at) throw new TrialPruned('the time budget ran out during this trial');
+  }
+
+  onEpochEnd(ctx: TrainContext): void {
+    this.onEpoch?.(ctx.epoch, ctx.logs);
   }
 }
 
@@ -46,6 +56,8 @@ export async function fitFold(
     seed: number;
     /** Epoch milliseconds after which the trial is abandoned. */
     deadline: number;
+    /** Called after each epoch with its logs (val_ values included); may throw TrialPruned. */
+    onEpoch?: (epoch: number, logs: Record<string, number>) => void;
   },
 ): Promise<FoldResult> {
   manualSeed(options.seed);
@@ -68,7 +80,7 @@ export async function fitFold(
     optimizer,
     loss,
     metrics: buildMetrics(options.metrics, data.preprocessing),
-    callbacks: [new FailOnNaN(), early, new Deadline(options.deadline)],
+    callbacks: [new FailOnNaN(), early, new TrialWatch(options.deadline, options.onEpoch)],
     ...(scheduler ? { scheduler } : {}),
   });
   const train = new DataLoader(new TensorDataset(data.train.x, data.train.y), {

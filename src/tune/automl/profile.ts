@@ -74,6 +74,7 @@ export async function prepareSearch(
         .filter((f) => f.kind === 'categorical' && f.levels.length > HIGH_CARDINALITY)
         .map((f) => f.column),
       hasMissing: wide.features.some((f) => f.indicator),
+      numeric: wide.features.filter((f) => f.kind === 'numeric').length,
     },
     classes,
     labels: probe.encodeTarget(table),

@@ -42,7 +42,7 @@ export async function writeAutomlFiles(
     '',
     `- data: ${info.data}, target ${String((raw.data as { target: string }).target)}, task ${result.task}`,
     `- budget: ${info.budget}s; search ${result.searchSeconds.toFixed(1)}s, search and refit ${result.seconds.toFixed(1)}s`,
-    `- trials: ${total} (${trials.complete} complete, ${trials.pruned} pruned, ${trials.failed} failed); sampler TPE, median pruning over folds`,
+    `- trials: ${total} (${trials.complete} complete, ${trials.pruned} pruned, ${trials.failed} failed); sampler TPE, median pruning after each ${result.scheme.startsWith('one') ? 'epoch' : 'fold'}`,
     `- scoring: ${result.metric} by ${result.scheme}; the test rows were never seen by the search`,
     `- best: trial ${result.bestTrial}, ${result.metric} ${result.bestValue.toFixed(4)}; refit as ${AUTOML_FILES.config}`,
     `- test (refit model, held-out rows): ${test}`,

@@ -22,6 +22,8 @@ export interface TableProfile {
   highCardinality: string[];
   /** Whether any feature cell of the training rows is missing. */
   hasMissing: boolean;
+  /** Numeric feature columns (their piecewise-linear binning is searched). */
+  numeric: number;
 }
 
 /** Levels above which a categorical column is high-cardinality (its encoding is searched). */
@@ -41,6 +43,8 @@ export interface Candidate {
   /** Levels kept per categorical column before the shared 'other' column. */
   maxCategories: number;
   missingIndicator: boolean;
+  /** Quantile bins of the piecewise-linear encoding of numeric columns (0: standardized only). */
+  numericBins: number;
   /** High-cardinality columns left out (when the search found they do not pay). */
   drop: string[];
   layers: LayerSpec[];
@@ -76,21 +80,27 @@ export function defaultParams(profile: TableProfile): Record<string, string | nu
   if (profile.categorical.length) params.maxCategories = 32;
   if (profile.highCardinality.length) params.highCardinality = 'onehot';
   if (profile.hasMissing) params.missingIndicator = true;
+  if (profile.numeric) params.numericBins = 0;
   if (profile.task === 'classification') params.classWeights = 'none';
   else params.loss = 'mseLoss';
   return params;
 }
 
-/** Batch sizes that give at least about 8 steps per epoch. */
+/**
+ * Batch sizes that give between about 8 and 100 steps per epoch: small batches on a large table
+ * cost many slow steps per epoch, which a wall-clock budget cannot afford.
+ */
 function batchChoices(rows: number): number[] {
   const all = [16, 32, 64, 128, 256];
-  const fit = all.filter((b) => b * 8 <= rows);
-  return fit.length ? fit : [16];
+  const fit = all.filter((b) => b * 8 <= rows && b * 100 >= rows);
+  return fit.length ? fit : rows < 128 ? [16] : [256];
 }
 
 /**
  * Draws one candidate from the trial. Preprocessing: the one-hot cap, whether high-cardinality
- * columns are one-hot encoded or left out, missing indicators. Model: depth, width, activation,
+ * columns are one-hot encoded or left out, missing indicators, and a piecewise-linear encoding
+ * of numeric columns over quantile bins (an MLP on standardized values alone bends smoothly,
+ * where trees step at thresholds; the bins give its first layer the steps). Model: depth, width, activation,
  * normalization, dropout. Training: optimizer, learning rate, weight decay, schedule, batch
  * size, epoch budget; for classification balanced class weights (imbalance), for regression the
  * loss. Conditional parameters are only suggested where they apply.
@@ -113,6 +123,7 @@ export function suggestCandidate(trial: Trial, profile: TableProfile): Candidate
   const missingIndicator = profile.hasMissing
     ? trial.suggestCategorical('missingIndicator', [true, false])
     : false;
+  const numericBins = profile.numeric ? trial.suggestCategorical('numericBins', [0, 8, 16]) : 0;
   const depth = trial.suggestInt('layers', 1, 4);
   const width = trial.suggestInt('width', 16, 512, { log: true });
   const activation = trial.suggestCategorical('activation', ['ReLU', 'GELU']);
@@ -144,6 +155,7 @@ export function suggestCandidate(trial: Trial, profile: TableProfile): Candidate
   return {
     maxCategories,
     missingIndicator,
+    numericBins,
     drop,
     layers,
     optimizer: { type, lr: round(lr), weightDecay: round(weightDecay) },
