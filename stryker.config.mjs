@@ -18,6 +18,7 @@ const groups = {
   safetensors: {
     mutate: ['src/io/safetensors.ts'],
     tests: [
+      'test/io/safetensors-mutants.test.ts',
       'test/io/safetensors.test.ts',
       'test/io/safetensors-half.test.ts',
       'test/io/safetensors-edges.test.ts',
@@ -54,7 +55,8 @@ export default {
   mutate,
   coverageAnalysis: 'off',
   concurrency: Number(process.env.KILN_MUTATE_CONCURRENCY ?? 2),
-  timeoutMS: 60000,
+  // A mutant that loops forever is a timeout (counted as detected) after net time x 1.5 + this.
+  timeoutMS: 20000,
   // The command runner sees the test suite as one test, so incremental mode cannot tell that a
   // test file changed: opt in (KILN_MUTATE_INCREMENTAL=1) only while editing source alone.
   incremental: process.env.KILN_MUTATE_INCREMENTAL === '1',
