@@ -8,6 +8,7 @@ import { KilnError } from '../tensor/errors.js';
 import { AUTOML_HELP, automlCommand } from './commands/automl.js';
 import { exportCommand } from './commands/export.js';
 import { RUNS_HELP, runsCommand } from './commands/runs.js';
+import { TUNE_HELP, tuneCommand } from './commands/tune.js';
 import { UI_HELP, uiCommand } from './commands/ui.js';
 import { loadConfig, resolveConfigPaths, type TrainConfig, validateConfig } from './config.js';
 import { evalCommand, loadRun, predictCommand } from './inference.js';
@@ -25,6 +26,7 @@ Usage:
   kiln eval <run-dir|checkpoint> [--data F]  loss, metrics and confusion matrix
   kiln predict <run-dir|checkpoint> <input>  predictions for a CSV or IDX file, as CSV
   kiln summary <config|run-dir>              the model's layers, output shapes and parameters
+  kiln tune <config.yaml> [options]          tune hyperparameters (search: and tune: sections)
   kiln runs [list|show|compare|delete|export] tracked runs: filter, compare, export
   kiln ui [--port 8080] [--store S]          the tracking dashboard in a browser
   kiln export <run-dir|checkpoint> [--format onnx|safetensors] [-o FILE]   the model as ONNX or safetensors
@@ -78,6 +80,7 @@ parameter count, and totals.`,
   ui: UI_HELP,
   runs: RUNS_HELP,
   automl: AUTOML_HELP,
+  tune: TUNE_HELP,
 };
 
 const OPTIONS = {
@@ -156,6 +159,7 @@ export async function main(
     if (argv[0] === 'ui') return await uiCommand(argv.slice(1), log);
     if (argv[0] === 'runs') return await runsCommand(argv.slice(1), log);
     if (argv[0] === 'automl') return await automlCommand(argv.slice(1), log);
+    if (argv[0] === 'tune') return await tuneCommand(argv.slice(1), log);
     const { values, positionals } = parseArgs({
       args: [...argv],
       options: OPTIONS,
@@ -174,7 +178,7 @@ export async function main(
     }
     if (!(command in HELP) || command === 'main') {
       throw new UsageError(
-        `unknown command '${command}'; expected train, eval, predict, summary, ui or export (see kiln --help)`,
+        `unknown command '${command}'; expected train, tune, eval, predict, summary, ui or export (see kiln --help)`,
       );
     }
     if (values.help) {

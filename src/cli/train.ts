@@ -85,7 +85,7 @@ export interface ModelRecord {
   lossWeight?: number[] | null;
 }
 
-function loader(
+export function loader(
   split: Split,
   batchSize: number,
   shuffle: boolean,
@@ -388,7 +388,7 @@ export function modelOutputs(
 }
 
 /** The config's metrics, or for tables that list none, the ones suited to the task. */
-function runMetrics(config: TrainConfig, data: PreparedData, numOutputs: number): string[] {
+export function runMetrics(config: TrainConfig, data: PreparedData, numOutputs: number): string[] {
   if (data.forecast && config.metrics.length > 0) {
     throw new ConfigError(
       'metrics: forecasting scores the test tail in the series units (rmse, mae, and the seasonal-naive baseline); remove metrics',
@@ -402,7 +402,7 @@ function runMetrics(config: TrainConfig, data: PreparedData, numOutputs: number)
  * With `data.sampling: balanced`, each training sample's weight is its class's balanced weight
  * (n / (classes * count)), so a WeightedRandomSampler draws classes about equally often.
  */
-function sampleWeights(config: TrainConfig, data: PreparedData): Float64Array | null {
+export function sampleWeights(config: TrainConfig, data: PreparedData): Float64Array | null {
   if (config.data.sampling !== 'balanced') return null;
   if (data.train.y.dtype !== 'int32') {
     throw new ConfigError('data.sampling: balanced needs class labels (a classification task)');

@@ -35,6 +35,7 @@ export type {
   MetricQuery,
   NewRun,
   NewStudy,
+  NewTrial,
   ParamValue,
   RunQuery,
   RunRecord,

@@ -2,12 +2,18 @@ import { ValueError } from '../tensor/errors.js';
 import type { Row, SqlDriver } from './driver.js';
 import type {
   NewStudy,
-  ParamValue,
+  NewTrial,
   StudyRecord,
   TrialRecord,
   TrialState,
   TrialUpdate,
 } from './types.js';
+
+/** Why a trial failed when it was cut off rather than failed by its objective (see CUT_OFF_SQL). */
+export const HEARTBEAT_STOPPED = 'heartbeat stopped: the process running the trial died';
+/** Failed trials whose error starts so were cut off (process died or interrupted); they do not count toward a trial budget. */
+const CUT_OFF_SQL =
+  "COALESCE(error, '') LIKE 'heartbeat stopped%' OR COALESCE(error, '') LIKE 'interrupted%'";
 
 const TRIAL_STATES: readonly TrialState[] = ['running', 'waiting', 'complete', 'pruned', 'fail'];
 const json = (v: unknown): string => JSON.stringify(v ?? null);
@@ -65,9 +71,9 @@ export class StudyTables {
   /** Trials whose heartbeat (when they send one) went stale fail, as Optuna's heartbeat does. */
   protected async reapTrials(): Promise<void> {
     await this.db.run(
-      `UPDATE trials SET state = 'fail', end_time = heartbeat, error = 'heartbeat stopped: the process running the trial died'
+      `UPDATE trials SET state = 'fail', end_time = heartbeat, error = ?
         WHERE state = 'running' AND heartbeat IS NOT NULL AND heartbeat < ?`,
-      [Date.now() - this.trialStaleAfterMs],
+      [HEARTBEAT_STOPPED, Date.now() - this.trialStaleAfterMs],
     );
   }
 
@@ -112,26 +118,68 @@ export class StudyTables {
     return (await this.db.run('DELETE FROM studies WHERE name = ?', [name])) > 0;
   }
 
-  async createTrial(
+  async createTrial(studyId: number, init: NewTrial = {}): Promise<TrialRecord> {
+    return (await this.insertTrial(studyId, init, null))!;
+  }
+
+  /**
+   * Starts a trial as createTrial does, unless the study already has `maxTrials` trials that count
+   * (every trial but those cut off: failed by a stopped heartbeat or an interrupt); then returns
+   * null. The count and the insert are one transaction behind the study row's lock, so several
+   * processes never start more than `maxTrials` between them.
+   */
+  async createTrialWithin(
     studyId: number,
-    init: { state?: TrialState; params?: Record<string, ParamValue> } = {},
-  ): Promise<TrialRecord> {
+    init: NewTrial,
+    maxTrials: number,
+  ): Promise<TrialRecord | null> {
+    return this.insertTrial(studyId, init, maxTrials);
+  }
+
+  private async insertTrial(
+    studyId: number,
+    init: NewTrial,
+    maxTrials: number | null,
+  ): Promise<TrialRecord | null> {
     const state = init.state ?? 'running';
     checkState(state);
     const id = await this.db.transaction(async (tx) => {
+      // The counter bump locks the study row first: concurrent creators queue here.
       const bumped = await tx.run('UPDATE studies SET next_trial = next_trial + 1 WHERE id = ?', [
         studyId,
       ]);
       if (bumped === 0) throw new ValueError(`createTrial: no study with id ${studyId}`);
+      if (maxTrials !== null) {
+        const [count] = await tx.all(
+          `SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND NOT (state = 'fail' AND (${CUT_OFF_SQL}))`,
+          [studyId],
+        );
+        if (Number(count!.n) >= maxTrials) {
+          await tx.run('UPDATE studies SET next_trial = next_trial - 1 WHERE id = ?', [studyId]);
+          return null;
+        }
+      }
       const [row] = await tx.all('SELECT next_trial - 1 AS n FROM studies WHERE id = ?', [studyId]);
+      const now = Date.now();
       const [trial] = await tx.all(
-        `INSERT INTO trials (study_id, number, state, params, start_time)
-          VALUES (?, ?, ?, ?, ?) RETURNING id`,
-        [studyId, Number(row!.n), state, json(init.params ?? {}), Date.now()],
+        `INSERT INTO trials (study_id, number, state, params, distributions, attrs, start_time, heartbeat)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        [
+          studyId,
+          Number(row!.n),
+          state,
+          json(init.params ?? {}),
+          json(init.distributions ?? {}),
+          json(init.attrs ?? {}),
+          now,
+          // A running trial is alive from its first moment: one killed before its first
+          // heartbeat must still go stale.
+          state === 'running' ? now : null,
+        ],
       );
       return Number(trial!.id);
     });
-    return (await this.getTrial(id))!;
+    return id === null ? null : this.getTrial(id);
   }
 
   async updateTrial(trialId: number, update: TrialUpdate): Promise<TrialRecord> {
@@ -193,8 +241,8 @@ export class StudyTables {
       );
       if (!row) return null;
       const claimed = await this.db.run(
-        "UPDATE trials SET state = 'running', start_time = ? WHERE id = ? AND state = 'waiting'",
-        [Date.now(), Number(row.id)],
+        "UPDATE trials SET state = 'running', start_time = ?, heartbeat = ? WHERE id = ? AND state = 'waiting'",
+        [Date.now(), Date.now(), Number(row.id)],
       );
       if (claimed > 0) return this.getTrial(Number(row.id));
     }

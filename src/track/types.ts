@@ -151,6 +151,14 @@ export interface NewStudy {
   attrs?: Record<string, unknown>;
 }
 
+/** What a new trial starts with; everything is written by one insert. */
+export interface NewTrial {
+  state?: TrialState;
+  params?: Record<string, ParamValue>;
+  distributions?: Record<string, unknown>;
+  attrs?: Record<string, unknown>;
+}
+
 /** Optuna's trial states, lower case. */
 export type TrialState = 'running' | 'waiting' | 'complete' | 'pruned' | 'fail';
 
@@ -253,11 +261,19 @@ export interface TrackStore {
   getStudy(name: string): Promise<StudyRecord | null>;
   listStudies(): Promise<StudyRecord[]>;
   deleteStudy(name: string): Promise<boolean>;
-  /** Starts a trial with the next number of the study (atomic across processes). */
-  createTrial(
+  /** Starts a trial with the next number of the study (atomic across processes), in one insert. */
+  createTrial(studyId: number, init?: NewTrial): Promise<TrialRecord>;
+  /**
+   * As createTrial, but returns null instead when the study already has `maxTrials` trials that
+   * count (all but those cut off by a dead process or an interrupt); atomic across processes.
+   */
+  createTrialWithin(
     studyId: number,
-    init?: { state?: TrialState; params?: Record<string, ParamValue> },
-  ): Promise<TrialRecord>;
+    init: NewTrial,
+    maxTrials: number,
+  ): Promise<TrialRecord | null>;
+  /** Moves the study's oldest waiting (enqueued) trial to running and returns it; null when none waits. Exactly one caller wins each trial. */
+  claimWaitingTrial(studyId: number): Promise<TrialRecord | null>;
   updateTrial(trialId: number, update: TrialUpdate): Promise<TrialRecord>;
   reportIntermediate(trialId: number, step: number, value: number): Promise<void>;
   trialHeartbeat(trialId: number, time?: number): Promise<void>;

@@ -40,6 +40,13 @@ export type StudyCallback = (study: Study, trial: FrozenTrial) => void | Promise
 export interface OptimizeOptions {
   /** Trials to run in this call. */
   nTrials?: number;
+  /**
+   * Trials the study may have in all, counting other processes' and earlier calls' (kiln's
+   * addition, for shared and resumed studies): no trial starts once the study has this many.
+   * Trials cut off by a dead process or an interrupt do not count, so they are run again. The
+   * storage checks and creates atomically, so several processes never overshoot.
+   */
+  maxTrials?: number;
   /** Seconds after which no new trial starts. */
   timeout?: number;
   callbacks?: readonly StudyCallback[];
@@ -50,7 +57,7 @@ export interface OptimizeOptions {
   nJobs?: number;
 }
 
-const KNOWN = new Set(['nTrials', 'timeout', 'callbacks', 'nJobs']);
+const KNOWN = new Set(['nTrials', 'maxTrials', 'timeout', 'callbacks', 'nJobs']);
 
 function checkOptions(options: OptimizeOptions): void {
   for (const key of Object.keys(options)) {
@@ -58,9 +65,12 @@ function checkOptions(options: OptimizeOptions): void {
       throw new ValueError(`optimize: unknown option '${key}' (expected ${[...KNOWN].join(', ')})`);
     }
   }
-  const { nTrials, timeout, nJobs } = options;
+  const { nTrials, maxTrials, timeout, nJobs } = options;
   if (nTrials !== undefined && (!Number.isInteger(nTrials) || nTrials < 0)) {
     throw new ValueError(`optimize: nTrials must be a non-negative integer, got ${nTrials}`);
+  }
+  if (maxTrials !== undefined && (!Number.isInteger(maxTrials) || maxTrials < 0)) {
+    throw new ValueError(`optimize: maxTrials must be a non-negative integer, got ${maxTrials}`);
   }
   if (timeout !== undefined && !(timeout > 0)) {
     throw new ValueError(`optimize: timeout must be a positive number of seconds, got ${timeout}`);
@@ -79,6 +89,7 @@ export class Budget {
     private readonly study: Study,
     private readonly nTrials: number | undefined,
     timeoutSeconds: number | undefined,
+    private readonly maxTrials?: number,
   ) {
     this.deadline = timeoutSeconds === undefined ? Infinity : Date.now() + timeoutSeconds * 1000;
   }
@@ -90,6 +101,14 @@ export class Budget {
     if (Date.now() >= this.deadline) return false;
     this.started++;
     return true;
+  }
+
+  /** Takes a slot and starts a trial in it; undefined when the study should start no more. */
+  async next(): Promise<Trial | undefined> {
+    if (!this.take()) return undefined;
+    const trial = await this.study.askWithin(this.maxTrials);
+    if (!trial) this.study.stop();
+    return trial;
   }
 }
 
@@ -109,8 +128,12 @@ export function errorOutcome(err: unknown): { state: 'pruned' | 'failed'; error?
   return { state: 'failed', error: message };
 }
 
-async function runTrial(study: Study, objective: ObjectiveFn, options: OptimizeOptions) {
-  const trial = await study.ask();
+async function runTrial(
+  study: Study,
+  trial: Trial,
+  objective: ObjectiveFn,
+  options: OptimizeOptions,
+): Promise<void> {
   let result: ReturnType<typeof outcome>;
   try {
     result = outcome(await objective(trial));
@@ -128,7 +151,7 @@ export async function runOptimize(
   options: OptimizeOptions,
 ): Promise<void> {
   checkOptions(options);
-  const budget = new Budget(study, options.nTrials, options.timeout);
+  const budget = new Budget(study, options.nTrials, options.timeout, options.maxTrials);
   const nJobs = options.nJobs ?? 1;
   if (typeof objective !== 'function') {
     if (
@@ -141,7 +164,8 @@ export async function runOptimize(
     return;
   }
   const runner = async (): Promise<void> => {
-    while (budget.take()) await runTrial(study, objective, options);
+    for (let trial = await budget.next(); trial; trial = await budget.next())
+      await runTrial(study, trial, objective, options);
   };
   await Promise.all(Array.from({ length: nJobs }, runner));
 }

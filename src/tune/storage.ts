@@ -54,6 +54,16 @@ export interface TuneStorage {
   /** The study of that name, or undefined. */
   getStudy(name: string): Promise<StudyRecord | undefined>;
   createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial>;
+  /**
+   * As createTrial, but returns undefined instead when the study already has `maxTrials` trials
+   * that count ({@link countsTowardBudget}); atomic across the processes sharing the storage.
+   * Storages without it are checked by reading the trials first (not atomic).
+   */
+  createTrialWithin?(
+    studyId: number,
+    init: TrialInit,
+    maxTrials: number,
+  ): Promise<FrozenTrial | undefined>;
   /** Moves the oldest waiting (enqueued) trial to running and returns it, or undefined when none waits. */
   claimWaitingTrial(studyId: number): Promise<FrozenTrial | undefined>;
   updateTrial(trialId: number, patch: TrialPatch): Promise<void>;
@@ -66,6 +76,18 @@ export interface TuneStorage {
   /** Marks running trials whose heartbeat is older than `graceMs` as failed; returns their numbers. */
   failStaleTrials?(studyId: number, graceMs: number): Promise<number[]>;
   close?(): Promise<void>;
+}
+
+/**
+ * Whether a trial counts toward a study's trial budget (`optimize`'s `maxTrials`): every trial but
+ * those cut off from outside, failed with an error starting "heartbeat stopped" (its process died)
+ * or "interrupted" (Ctrl-C). Those are run again; a trial its objective failed is not.
+ * @internal
+ */
+export function countsTowardBudget(t: FrozenTrial): boolean {
+  if (t.state !== 'failed') return true;
+  const error = t.error ?? '';
+  return !(error.startsWith('heartbeat stopped') || error.startsWith('interrupted'));
 }
 
 /** Applies a patch to a snapshot, giving a new snapshot. @internal */
@@ -163,6 +185,15 @@ export class InMemoryStorage implements TuneStorage {
     this.where.set(trial.trialId, { studyId, index: list.length });
     list.push(trial);
     return trial;
+  }
+
+  async createTrialWithin(
+    studyId: number,
+    init: TrialInit,
+    maxTrials: number,
+  ): Promise<FrozenTrial | undefined> {
+    const counted = this.list(studyId).filter(countsTowardBudget).length;
+    return counted >= maxTrials ? undefined : this.createTrial(studyId, init);
   }
 
   async claimWaitingTrial(studyId: number): Promise<FrozenTrial | undefined> {

@@ -2,7 +2,13 @@ import { ValueError } from '../tensor/errors.js';
 import { contains, type Distribution, type ParamValue } from './distributions.js';
 import type { AttrValue, FrozenTrial, StudyDirection, TrialState } from './frozen-trial.js';
 import { type Objective, type OptimizeOptions, runOptimize } from './optimize.js';
-import { applyPatch, InMemoryStorage, type TrialPatch, type TuneStorage } from './storage.js';
+import {
+  applyPatch,
+  countsTowardBudget,
+  InMemoryStorage,
+  type TrialPatch,
+  type TuneStorage,
+} from './storage.js';
 import { Trial, type TrialHost } from './trial.js';
 import type { Pruner, Sampler, StudyView } from './view.js';
 
@@ -122,9 +128,19 @@ export class Study implements StudyView, TrialHost {
    * ```
    */
   async ask(): Promise<Trial> {
+    return (await this.askWithin(undefined)) as Trial;
+  }
+
+  /**
+   * As `ask`, but returns undefined when no enqueued trial waits and the study already has
+   * `maxTrials` trials that count toward its budget (all but those cut off by a dead process or an
+   * interrupt); the storage checks and creates in one atomic step. @internal
+   */
+  async askWithin(maxTrials: number | undefined): Promise<Trial | undefined> {
     await this.flush();
     const claimed = await this.storage.claimWaitingTrial(this.studyId);
-    const frozen = claimed ?? (await this.storage.createTrial(this.studyId, { state: 'running' }));
+    const frozen = claimed ?? (await this.createTrial(maxTrials));
+    if (!frozen) return undefined;
     this.local.set(frozen.number, frozen);
     this.startHeartbeat();
     await this.refresh();
@@ -132,6 +148,16 @@ export class Study implements StudyView, TrialHost {
     const space = this.sampler.inferRelativeSearchSpace(this, this.snapshot(frozen.number));
     const relative = this.sampler.sampleRelative(this, this.snapshot(frozen.number), space);
     return new Trial(this, frozen.trialId, frozen.number, space, relative);
+  }
+
+  private async createTrial(maxTrials: number | undefined): Promise<FrozenTrial | undefined> {
+    const init = { state: 'running' } as const;
+    if (maxTrials === undefined) return this.storage.createTrial(this.studyId, init);
+    if (this.storage.createTrialWithin)
+      return this.storage.createTrialWithin(this.studyId, init, maxTrials);
+    const trials = await this.storage.getTrials(this.studyId);
+    if (trials.filter(countsTowardBudget).length >= maxTrials) return undefined;
+    return this.storage.createTrial(this.studyId, init);
   }
 
   /**

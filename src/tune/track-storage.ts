@@ -1,6 +1,5 @@
-import { ValueError } from '../tensor/errors.js';
 import { openStore } from '../track/open.js';
-import type { TrackStore, TrialRecord } from '../track/types.js';
+import type { NewTrial, TrackStore, TrialRecord } from '../track/types.js';
 import type { Distribution, ParamValue } from './distributions.js';
 import type { AttrValue, FrozenTrial, StudyDirection, TrialState } from './frozen-trial.js';
 import type { StudyRecord, TrialInit, TrialPatch, TuneStorage } from './storage.js';
@@ -8,7 +7,13 @@ import type { StudyRecord, TrialInit, TrialPatch, TuneStorage } from './storage.
 const USER = 'user:';
 const SYSTEM = 'system:';
 
-type Claimer = { claimWaitingTrial(studyId: number): Promise<TrialRecord | null> };
+/** The store's insert of a new trial: enqueued params go in with it, in one write. */
+function newTrial(init: TrialInit): NewTrial {
+  return {
+    state: init.state,
+    ...(init.fixedParams ? { attrs: { [`${SYSTEM}fixed_params`]: { ...init.fixedParams } } } : {}),
+  };
+}
 
 function toStoreState(s: TrialState): TrialRecord['state'] {
   return s === 'failed' ? 'fail' : s;
@@ -76,24 +81,20 @@ export class TrackStorage implements TuneStorage {
   }
 
   async createTrial(studyId: number, init: TrialInit): Promise<FrozenTrial> {
-    const r = await this.store.createTrial(studyId, { state: init.state });
-    if (init.fixedParams) {
-      await this.store.updateTrial(r.id, {
-        attrs: { [`${SYSTEM}fixed_params`]: { ...init.fixedParams } },
-      });
-    }
-    const fresh = await this.store.getTrial(r.id);
-    return toFrozen(fresh as TrialRecord);
+    return toFrozen(await this.store.createTrial(studyId, newTrial(init)));
+  }
+
+  async createTrialWithin(
+    studyId: number,
+    init: TrialInit,
+    maxTrials: number,
+  ): Promise<FrozenTrial | undefined> {
+    const r = await this.store.createTrialWithin(studyId, newTrial(init), maxTrials);
+    return r ? toFrozen(r) : undefined;
   }
 
   async claimWaitingTrial(studyId: number): Promise<FrozenTrial | undefined> {
-    const claimer = this.store as unknown as Partial<Claimer>;
-    if (typeof claimer.claimWaitingTrial !== 'function') {
-      throw new ValueError(
-        'tune: this tracking store cannot hand out enqueued trials (no claimWaitingTrial)',
-      );
-    }
-    const r = await claimer.claimWaitingTrial(studyId);
+    const r = await this.store.claimWaitingTrial(studyId);
     return r ? toFrozen(r) : undefined;
   }
 

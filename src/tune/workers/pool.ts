@@ -168,8 +168,9 @@ export async function runInWorkers(
   const stopAll = () => Promise.all(slots.map((s) => s.terminate()));
   const results = await Promise.allSettled(
     slots.map(async (slot) => {
-      while (failure === null && budget.take()) {
-        const trial = await study.ask();
+      while (failure === null) {
+        const trial = await budget.next();
+        if (!trial) break;
         let result: Outcome;
         try {
           result = await slot.run(trial);

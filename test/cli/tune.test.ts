@@ -1,0 +1,221 @@
+// `kiln tune` end to end on iris in a real SQLite store: trials, progress, the study's files
+// (best.yaml a valid kiln train config, trials.csv), the final retrain on train + validation with
+// test metrics, resuming with more trials, and one-line errors for bad search/tune sections.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../src/cli/config.js';
+import { openStore } from '../../src/track/open.js';
+import { assertOneLine, ROOT, runMain } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kiln-tune-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+let files = 0;
+
+/** A small iris tuning config (3 epochs) written to a temp file; `edit` changes the document. */
+export function irisTuneConfig(
+  dir: string,
+  edit: (doc: Record<string, unknown>) => void = () => undefined,
+): string {
+  const doc: Record<string, unknown> = {
+    name: 'iris-t',
+    seed: 0,
+    data: { format: 'sklearn', path: join(ROOT, 'datasets', 'iris', 'iris.csv') },
+    split: { test: 0.2, validation: 0.2 },
+    preprocess: { standardize: true },
+    model: [
+      { type: 'Linear', outFeatures: 8 },
+      { type: 'ReLU' },
+      { type: 'Linear', outFeatures: 3 },
+    ],
+    optimizer: { type: 'Adam', lr: 0.01 },
+    loss: 'crossEntropy',
+    training: { epochs: 3, batchSize: 16 },
+    metrics: ['accuracy'],
+    output: { dir: join(dir, 'runs') },
+    search: {
+      'optimizer.lr': { float: [1e-3, 1e-1], log: true },
+      'model.0.outFeatures': { int: [4, 32], log: true },
+      'optimizer.type': { categorical: ['Adam', 'SGD'] },
+    },
+    tune: { trials: 4, metric: 'val_accuracy', sampler: { type: 'random', seed: 1 } },
+  };
+  edit(doc);
+  const path = join(dir, `tune-${files++}.yaml`);
+  writeFileSync(path, stringify(doc));
+  return path;
+}
+
+async function trialsOf(store: string, study: string) {
+  const s = await openStore(store);
+  try {
+    const record = await s.getStudy(study);
+    assert.ok(record, `study ${study} exists`);
+    return await s.listTrials(record.id);
+  } finally {
+    await s.close();
+  }
+}
+
+describe('kiln tune', () => {
+  it('runs the trials, writes best.yaml and trials.csv, retrains and tests; a rerun continues', async () => {
+    const dir = mkdtempSync(join(tmp, 'run-'));
+    const config = irisTuneConfig(dir);
+    const first = await runMain(['tune', config]);
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /study iris-t in .*kiln\.db: 4 trials, val_accuracy \(maximize\)/);
+    for (let n = 0; n < 4; n++) assert.match(first.out, new RegExp(`trial ${n} \\(\\d/4\\) `));
+    assert.match(first.out, /best [\d.]+ \(trial \d\) \| ETA /);
+    assert.match(first.out, /parameter importance \(fANOVA\):\n {2}parameter/);
+    assert.match(first.out, /final model test: loss [\d.]+ {2}accuracy [\d.]+/);
+
+    const studyDir = join(dir, 'runs', 'iris-t');
+    const best = await loadConfig(join(studyDir, 'best.yaml'));
+    const store = join(dir, 'runs', 'kiln.db');
+    const trials = await trialsOf(store, 'iris-t');
+    assert.deepEqual(
+      trials.map((t) => t.number),
+      [0, 1, 2, 3],
+    );
+    assert.ok(trials.every((t) => t.state === 'complete' && t.runId !== null));
+    const top = trials.reduce((a, b) => (b.value! > a.value! ? b : a));
+    assert.equal(best.optimizer.lr, top.params['optimizer.lr']);
+    assert.equal(best.optimizer.type, top.params['optimizer.type']);
+    assert.equal(best.model[0]!.outFeatures, top.params['model.0.outFeatures']);
+    assert.equal(best.split.validation, 0.2);
+    const final = await loadConfig(join(studyDir, 'final.yaml'));
+    assert.equal(
+      final.split.validation,
+      undefined,
+      'the final model learns from train + validation',
+    );
+    assert.equal(final.optimizer.lr, best.optimizer.lr);
+    const finalRun = join(studyDir, 'iris-t-final');
+    assert.ok(existsSync(join(finalRun, 'model.safetensors')));
+    assert.ok(first.out.includes(`final model saved to ${finalRun}`));
+    // Train + validation: 120 of iris's 150 flowers (the test fifth is held out as in tuning).
+    assert.match(first.out, /training iris-t-final: 120 samples/);
+    const csv = readFileSync(join(studyDir, 'trials.csv'), 'utf8').trim().split('\n');
+    assert.equal(
+      csv[0],
+      'number,state,value,seconds,optimizer.lr,model.0.outFeatures,optimizer.type,error',
+    );
+    assert.equal(csv.length, 5);
+    assert.equal(csv[1]!.split(',')[2], String(trials[0]!.value));
+
+    const again = await runMain(['tune', config, '--trials', '6']);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /6 trials \(4 already run, continuing\)/);
+    assert.doesNotMatch(again.out, /trial [0-3] \(/, 'finished trials are not run again');
+    const after6 = await trialsOf(store, 'iris-t');
+    assert.deepEqual(
+      after6.map((t) => t.number),
+      [0, 1, 2, 3, 4, 5],
+    );
+    for (const t of trials) {
+      assert.equal(after6[t.number]!.value, t.value, 'earlier values are kept');
+      assert.deepEqual(after6[t.number]!.params, t.params);
+    }
+  });
+
+  it('prunes with a pruner and scores val_loss (minimized) by default', async () => {
+    const dir = mkdtempSync(join(tmp, 'prune-'));
+    const config = irisTuneConfig(dir, (doc) => {
+      doc.training = { epochs: 6, batchSize: 16 };
+      doc.search = { 'optimizer.lr': { float: [1e-4, 1e-1], log: true } };
+      doc.tune = {
+        trials: 8,
+        sampler: { type: 'random', seed: 3 },
+        pruner: { type: 'median', nStartupTrials: 2 },
+      };
+    });
+    const r = await runMain(['tune', config, '--study', 'pruned']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /val_loss \(minimize\), sampler random, pruner median/);
+    const trials = await trialsOf(join(dir, 'runs', 'kiln.db'), 'pruned');
+    assert.equal(trials.length, 8);
+    const pruned = trials.filter((t) => t.state === 'pruned');
+    assert.ok(pruned.length > 0, 'the median pruner stopped some trials');
+    for (const t of pruned) assert.ok(t.intermediate.length < 6);
+    assert.match(r.out, /pruned val_loss [\d.]+ at epoch \d/);
+  });
+
+  it('rejects bad search and tune sections with one line naming the file and field', async () => {
+    const dir = mkdtempSync(join(tmp, 'bad-'));
+    const cases: [(doc: Record<string, unknown>) => void, RegExp][] = [
+      [
+        (d) => void (d.search = { 'optimizer.lr': { flaot: [0, 1] } }),
+        /search\.optimizer\.lr: unknown field 'flaot'; did you mean 'float'\?/,
+      ],
+      [
+        (d) => void (d.search = { 'optimizer.lr': { float: [0.1, 0.01] } }),
+        /search\.optimizer\.lr: float: low must be below high/,
+      ],
+      [
+        (d) => void (d.search = { 'optimizer.lr': { float: [0, 0.1], log: true } }),
+        /search\.optimizer\.lr: .*log scale needs low > 0/,
+      ],
+      [
+        (d) => void (d.search = { 'optimzer.lr': { float: [0.01, 0.1] } }),
+        /search\.optimzer\.lr: the config has no 'optimzer'; did you mean 'optimizer'\?/,
+      ],
+      [
+        (d) => void (d.search = { 'model.5.outFeatures': { int: [4, 8] } }),
+        /search\.model\.5\.outFeatures: model has no '5' \(it has 3 entries, 0 to 2\)/,
+      ],
+      [
+        (d) => void (d.search = { 'optimizer.type': { categorical: ['Adam', 'Adamm'] } }),
+        /search optimizer\.type = "Adamm": invalid config: optimizer\.type: unknown optimizer 'Adamm'/,
+      ],
+      [
+        (d) => void (d.search = { 'training.batchSize': { float: [8, 32] } }),
+        /search training\.batchSize = [\d.]+: invalid config: training\.batchSize/,
+      ],
+      [
+        (d) => void (d.search = { 'optimizer.momentun': { float: [0.1, 0.9] } }),
+        /optimizer \(Adam\).*momentun/,
+      ],
+      [
+        (d) => void (d.tune = { trails: 3 }),
+        /tune: unknown field 'trails'; did you mean 'trials'\?/,
+      ],
+      [
+        (d) => void (d.tune = { sampler: 'bayes' }),
+        /tune\.sampler: must be one of tpe, random, grid, cmaes/,
+      ],
+      [
+        (d) => void (d.tune = { sampler: { type: 'tpe', nStartup: 3 } }),
+        /tune\.sampler: TPESampler: unknown option 'nStartup'/,
+      ],
+      [
+        (d) => void (d.tune = { metric: 'val_thing' }),
+        /tune\.direction: required for metric 'val_thing'/,
+      ],
+      [
+        (d) => void (d.tune = { sampler: 'grid' }),
+        /search\.optimizer\.lr: the grid sampler needs a step/,
+      ],
+      [(d) => void delete d.search, /search: required/],
+    ];
+    for (const [edit, expected] of cases) {
+      const path = irisTuneConfig(dir, edit);
+      const r = await runMain(['tune', path]);
+      assert.equal(r.code, 1, `${expected}: ${r.out}`);
+      const line = assertOneLine(r.err);
+      assert.ok(line.includes(path), `${line} names the file`);
+      assert.match(line, expected);
+    }
+    const unknown = await runMain(['tune', irisTuneConfig(dir), '--trails', '3']);
+    assert.equal(unknown.code, 1);
+    assert.match(assertOneLine(unknown.err), /--trails/);
+    const help = await runMain(['tune', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /kiln tune <config\.yaml> \[options\]/);
+    const train = await runMain(['train', irisTuneConfig(dir)]);
+    assert.equal(train.code, 1, 'kiln train does not take a tuning config');
+    assert.match(assertOneLine(train.err), /unknown field 'search'/);
+  });
+});
