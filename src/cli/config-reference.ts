@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { z } from 'zod';
 import type { OptionSchema, OptionSpec, OptionValue } from '../nn/config-options.js';
 import { describeLayers } from '../nn/registry.js';
+import { tuneSchema } from './commands/tune-config.js';
 import { configSchema } from './config.js';
 import { CALLBACK_OPTIONS, LOSS_OPTIONS, OPTIMIZER_OPTIONS, SCHEDULER_OPTIONS } from './options.js';
 
@@ -198,9 +199,45 @@ export function configReference(examplesDir = 'examples'): string {
     '## Callback options',
     '',
     ...namedTables('Callbacks', CALLBACK_OPTIONS).slice(2),
+    ...tuneSections(),
   );
   return `${out
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trimEnd()}\n`;
+}
+
+/** The two sections only `kiln tune` reads: `search:` and `tune:`. */
+function tuneSections(): string[] {
+  const schema = z.toJSONSchema(tuneSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return [
+    '## `kiln tune`: `search` and `tune`',
+    '',
+    'A tuning config is a training config plus these two sections (`kiln train` rejects them). See',
+    '[examples/iris-tune.yaml](../examples/iris-tune.yaml).',
+    '',
+    '`search` maps config paths to distributions. A path is fields joined by dots; a number indexes a',
+    "list (`model.0.outFeatures` is the first layer's). The path must lead into the config; its last",
+    'field may be one the config leaves at its default (`optimizer.weightDecay`). Before any trial,',
+    'candidates at the ends of each range and with each choice are checked by the config validator.',
+    '',
+    '| distribution | meaning |',
+    '| --- | --- |',
+    '| `{ float: [low, high] }` | a float in [low, high]; `log: true` samples on a log scale (low > 0), `step: s` on the grid low, low + s, ... |',
+    '| `{ int: [low, high] }` | an integer; `log: true` (low >= 1) or `step: s` |',
+    '| `{ categorical: [a, b, ...] }` | one of the values (numbers, strings, booleans, null) |',
+    '',
+    '| field | type | default | meaning |',
+    '| --- | --- | --- | --- |',
+    ...fieldRows('tune.', schema),
+    '',
+    'Sampler options (camelCase, as the `k.tune` classes): tpe `seed`, `nStartupTrials`,',
+    '`nEiCandidates`, `multivariate`, `constantLiar`, `priorWeight`, `considerMagicClip`,',
+    '`considerEndpoints`; random and grid `seed` (grid needs steps on float ranges); cmaes `seed`,',
+    '`sigma0`, `popsize`, `nStartupTrials`, `restartStrategy`, `incPopsize`. Pruner options: median',
+    '`nStartupTrials`, `nWarmupSteps`, `intervalSteps`, `nMinTrials`; percentile `percentile` and the',
+    'same; asha (SuccessiveHalvingPruner) `minResource`, `reductionFactor`, `minEarlyStoppingRate`,',
+    '`bootstrapCount`; hyperband `minResource`, `maxResource`, `reductionFactor`, `bootstrapCount`.',
+    'The step a pruner sees is the epoch.',
+  ];
 }

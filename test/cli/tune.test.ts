@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stringify } from 'yaml';
+import { tuneSchema } from '../../src/cli/commands/tune-config.js';
 import { loadConfig } from '../../src/cli/config.js';
 import { openStore } from '../../src/track/open.js';
 import { assertOneLine, ROOT, runMain } from './helpers.js';
@@ -214,6 +215,9 @@ describe('kiln tune', () => {
     const help = await runMain(['tune', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.out, /kiln tune <config\.yaml> \[options\]/);
+    const reference = readFileSync(join(ROOT, 'docs', 'config.md'), 'utf8');
+    for (const field of Object.keys(tuneSchema.shape))
+      assert.match(reference, new RegExp(`^\\| \`tune\\.${field}\` \\|`, 'm'), field);
     const train = await runMain(['train', irisTuneConfig(dir)]);
     assert.equal(train.code, 1, 'kiln train does not take a tuning config');
     assert.match(assertOneLine(train.err), /unknown field 'search'/);
