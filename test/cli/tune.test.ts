@@ -148,58 +148,89 @@ describe('kiln tune', () => {
     const dir = mkdtempSync(join(tmp, 'bad-'));
     const cases: [(doc: Record<string, unknown>) => void, RegExp][] = [
       [
-        (d) => void (d.search = { 'optimizer.lr': { flaot: [0, 1] } }),
+        (d) => {
+          d.search = { 'optimizer.lr': { flaot: [0, 1] } };
+        },
         /search\.optimizer\.lr: unknown field 'flaot'; did you mean 'float'\?/,
       ],
       [
-        (d) => void (d.search = { 'optimizer.lr': { float: [0.1, 0.01] } }),
+        (d) => {
+          d.search = { 'optimizer.lr': { float: [0.1, 0.01] } };
+        },
         /search\.optimizer\.lr: float: low must be below high/,
       ],
       [
-        (d) => void (d.search = { 'optimizer.lr': { float: [0, 0.1], log: true } }),
+        (d) => {
+          d.search = { 'optimizer.lr': { float: [0, 0.1], log: true } };
+        },
         /search\.optimizer\.lr: .*log scale needs low > 0/,
       ],
       [
-        (d) => void (d.search = { 'optimzer.lr': { float: [0.01, 0.1] } }),
+        (d) => {
+          d.search = { 'optimzer.lr': { float: [0.01, 0.1] } };
+        },
         /search\.optimzer\.lr: the config has no 'optimzer'; did you mean 'optimizer'\?/,
       ],
       [
-        (d) => void (d.search = { 'model.5.outFeatures': { int: [4, 8] } }),
+        (d) => {
+          d.search = { 'model.5.outFeatures': { int: [4, 8] } };
+        },
         /search\.model\.5\.outFeatures: model has no '5' \(it has 3 entries, 0 to 2\)/,
       ],
       [
-        (d) => void (d.search = { 'optimizer.type': { categorical: ['Adam', 'Adamm'] } }),
+        (d) => {
+          d.search = { 'optimizer.type': { categorical: ['Adam', 'Adamm'] } };
+        },
         /search optimizer\.type = "Adamm": invalid config: optimizer\.type: unknown optimizer 'Adamm'/,
       ],
       [
-        (d) => void (d.search = { 'training.batchSize': { float: [8, 32] } }),
+        (d) => {
+          d.search = { 'training.batchSize': { float: [8, 32] } };
+        },
         /search training\.batchSize = [\d.]+: invalid config: training\.batchSize/,
       ],
       [
-        (d) => void (d.search = { 'optimizer.momentun': { float: [0.1, 0.9] } }),
+        (d) => {
+          d.search = { 'optimizer.momentun': { float: [0.1, 0.9] } };
+        },
         /optimizer \(Adam\).*momentun/,
       ],
       [
-        (d) => void (d.tune = { trails: 3 }),
+        (d) => {
+          d.tune = { trails: 3 };
+        },
         /tune: unknown field 'trails'; did you mean 'trials'\?/,
       ],
       [
-        (d) => void (d.tune = { sampler: 'bayes' }),
+        (d) => {
+          d.tune = { sampler: 'bayes' };
+        },
         /tune\.sampler: must be one of tpe, random, grid, cmaes/,
       ],
       [
-        (d) => void (d.tune = { sampler: { type: 'tpe', nStartup: 3 } }),
+        (d) => {
+          d.tune = { sampler: { type: 'tpe', nStartup: 3 } };
+        },
         /tune\.sampler: TPESampler: unknown option 'nStartup'/,
       ],
       [
-        (d) => void (d.tune = { metric: 'val_thing' }),
+        (d) => {
+          d.tune = { metric: 'val_thing' };
+        },
         /tune\.direction: required for metric 'val_thing'/,
       ],
       [
-        (d) => void (d.tune = { sampler: 'grid' }),
+        (d) => {
+          d.tune = { sampler: 'grid' };
+        },
         /search\.optimizer\.lr: the grid sampler needs a step/,
       ],
-      [(d) => void delete d.search, /search: required/],
+      [
+        (d) => {
+          delete d.search;
+        },
+        /search: required/,
+      ],
     ];
     for (const [edit, expected] of cases) {
       const path = irisTuneConfig(dir, edit);
