@@ -1,7 +1,7 @@
 """Optuna's side of bench/tune-compare.ts: the same functions, budgets and seeds, default TPE.
 
 Prints one JSON object: {"version", "best": {fn: {budget: [best per seed]}}, "overheadMs"}.
-Usage: python bench/tune_optuna.py --budgets 50,200 --seeds 10 --overhead 1000
+Usage: python bench/tune_optuna.py --budgets 50,200 --seeds 10 [--seed-start 0] --overhead 1000
 """
 import argparse
 import json
@@ -61,6 +61,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--budgets", default="50,200")
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seed-start", type=int, default=0)
     ap.add_argument("--functions", default=",".join(FUNCTIONS))
     ap.add_argument("--overhead", type=int, default=1000)
     args = ap.parse_args()
@@ -71,7 +72,7 @@ def main():
         best[name] = {}
         for budget in budgets:
             vals = []
-            for seed in range(args.seeds):
+            for seed in range(args.seed_start, args.seed_start + args.seeds):
                 study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
                 study.optimize(fn, n_trials=budget)
                 vals.append(study.best_value)

@@ -6,6 +6,8 @@ import { logGaussMass, logPhi, truncnormPpf } from './truncnorm.js';
 export interface ParzenParameters {
   priorWeight: number;
   considerMagicClip: boolean;
+  /** The count the magic clip divides the range by, when not the estimator's own kernels. */
+  clipCount?: number;
   considerEndpoints: boolean;
   weights: (n: number) => number[];
 }
@@ -213,7 +215,8 @@ function numericKernels(
   }
   const n = mus.length;
   const range = high - low;
-  const minSigma = params.considerMagicClip ? range / Math.min(100, 1 + (n + 1)) : 1e-12;
+  const clipCount = params.clipCount ?? n + 1;
+  const minSigma = params.considerMagicClip ? range / Math.min(100, 1 + clipCount) : 1e-12;
   const sigmas = neighbourBandwidths(mus, low, high, params.considerEndpoints).map((s) =>
     Math.min(range, Math.max(minSigma, s)),
   );

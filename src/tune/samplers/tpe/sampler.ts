@@ -10,6 +10,7 @@ import {
 import type { FrozenTrial, TrialState } from '../../frozen-trial.js';
 import { IntersectionCache } from '../../search-space.js';
 import type { Sampler, SearchSpace, StudyView } from '../../view.js';
+import { fromUnit, ScrambledHalton } from '../halton.js';
 import { checkKnown, clockSeed, RandomSampler } from '../random.js';
 import { ParzenEstimator, type ParzenParameters } from './parzen.js';
 import { splitTrials } from './split.js';
@@ -45,7 +46,17 @@ export interface TPESamplerOptions {
   seed?: number;
   /** Trials sampled at random before TPE starts (default 10). */
   nStartupTrials?: number;
-  /** Candidates drawn from the "good" estimator per suggestion (default 24). */
+  /**
+   * How the start-up trials are drawn: `'halton'` (default), a scrambled Halton sequence over
+   * the parameters in the order a trial suggests them, which covers the space more evenly than
+   * independent draws; `'random'`, independent uniform draws as Optuna's TPESampler.
+   */
+  startup?: 'halton' | 'random';
+  /**
+   * Candidates drawn from the "good" estimator per suggestion (Optuna: 24). Default: 24 per
+   * parameter sampled jointly, at most 128: the ratio's maximum is harder to find in more
+   * dimensions, and kiln's cheaper density evaluation affords the extra candidates.
+   */
   nEiCandidates?: number;
   /** Model the parameters every finished trial has jointly (default true, as Optuna 5 for one objective). */
   multivariate?: boolean;
@@ -61,6 +72,15 @@ export interface TPESamplerOptions {
   considerMagicClip?: boolean;
   /** Let the outermost kernels reach the range ends (default false). */
   considerEndpoints?: boolean;
+  /**
+   * What the magic clip's floor, range / (1 + count), counts for the "good" estimator:
+   * `'study'` (default), the larger of its kernels and (n + 1)^min(1, 2 / d) for n finished
+   * trials and d numeric parameters modelled jointly, so in one or two dimensions the good
+   * estimator narrows as the study grows and refines the best region, while from four
+   * dimensions on (where narrow kernels get stuck) it stays Optuna's, and so it does while
+   * other trials are running (parallel workers); `'kernels'`, its own kernels, as Optuna.
+   */
+  magicClipCount?: 'study' | 'kernels';
 }
 
 const RELATIVE_KEY = 'tpe:relative_params';
@@ -68,6 +88,7 @@ const RELATIVE_KEY = 'tpe:relative_params';
 const KNOWN = [
   'seed',
   'nStartupTrials',
+  'startup',
   'nEiCandidates',
   'multivariate',
   'constantLiar',
@@ -76,6 +97,7 @@ const KNOWN = [
   'priorWeight',
   'considerMagicClip',
   'considerEndpoints',
+  'magicClipCount',
 ];
 
 /**
@@ -93,12 +115,15 @@ const KNOWN = [
 export class TPESampler implements Sampler {
   private readonly rng: Generator;
   private readonly random: RandomSampler;
+  private readonly halton: ScrambledHalton | null;
   private readonly nStartupTrials: number;
-  private readonly nEiCandidates: number;
+  /** null: 24 per parameter of the sampled space, at most 128. */
+  private readonly nEiCandidates: number | null;
   private readonly multivariate: boolean;
   private readonly constantLiar: boolean;
   private readonly gamma: (n: number) => number;
   private readonly parzen: ParzenParameters;
+  private readonly magicClipCount: 'study' | 'kernels';
   private readonly spaceCache = new IntersectionCache(true);
 
   constructor(options: TPESamplerOptions = {}) {
@@ -106,14 +131,28 @@ export class TPESampler implements Sampler {
     const seed = options.seed ?? clockSeed();
     this.rng = new Generator(seed);
     this.random = new RandomSampler({ seed });
+    const startup = options.startup ?? 'halton';
+    if (startup !== 'halton' && startup !== 'random') {
+      throw new ValueError(`TPESampler: startup must be 'halton' or 'random', got '${startup}'`);
+    }
+    this.halton = startup === 'halton' ? new ScrambledHalton(seed) : null;
+    this.magicClipCount = options.magicClipCount ?? 'study';
+    if (this.magicClipCount !== 'study' && this.magicClipCount !== 'kernels') {
+      throw new ValueError(
+        `TPESampler: magicClipCount must be 'study' or 'kernels', got '${this.magicClipCount}'`,
+      );
+    }
     this.nStartupTrials = options.nStartupTrials ?? 10;
-    this.nEiCandidates = options.nEiCandidates ?? 24;
+    this.nEiCandidates = options.nEiCandidates ?? null;
     if (!Number.isInteger(this.nStartupTrials) || this.nStartupTrials < 0) {
       throw new ValueError(
         `TPESampler: nStartupTrials must be a non-negative integer, got ${this.nStartupTrials}`,
       );
     }
-    if (!Number.isInteger(this.nEiCandidates) || this.nEiCandidates < 1) {
+    if (
+      this.nEiCandidates !== null &&
+      (!Number.isInteger(this.nEiCandidates) || this.nEiCandidates < 1)
+    ) {
       throw new ValueError(
         `TPESampler: nEiCandidates must be a positive integer, got ${this.nEiCandidates}`,
       );
@@ -160,7 +199,10 @@ export class TPESampler implements Sampler {
     d: Distribution,
   ): ParamValue {
     if (this.finishedCount(study) < this.nStartupTrials) {
-      return this.random.sampleIndependent(study, trial, name, d);
+      if (!this.halton) return this.random.sampleIndependent(study, trial, name, d);
+      // Point = trial number, dimension = how many parameters the trial already has.
+      const dim = Object.keys(trial.params).length;
+      return fromUnit(d, this.halton.point(trial.number, dim));
     }
     return this.sample(study, trial, { [name]: d })[name] as ParamValue;
   }
@@ -183,9 +225,18 @@ export class TPESampler implements Sampler {
     const [below, above] = splitTrials(trials, this.gamma(n), study.direction);
     const names = Object.keys(space);
     const dists = names.map((k) => space[k] as Distribution);
-    const good = new ParzenEstimator(observations(below, names, dists), dists, this.parzen);
+    const goodObs = observations(below, names, dists);
+    // While other trials run, the good estimator keeps Optuna's width: a narrow one would put
+    // concurrent workers on the same point whatever the constant liar adds to the bad one.
+    const concurrent = trials.length > n;
+    const goodParams =
+      this.magicClipCount === 'study' && !concurrent
+        ? { ...this.parzen, clipCount: studyClipCount(goodObs.length + 1, n, dists) }
+        : this.parzen;
+    const good = new ParzenEstimator(goodObs, dists, goodParams);
     const bad = new ParzenEstimator(observations(above, names, dists), dists, this.parzen);
-    const candidates = good.sample(this.rng, this.nEiCandidates);
+    const nCandidates = this.nEiCandidates ?? Math.min(128, 24 * names.length);
+    const candidates = good.sample(this.rng, nCandidates);
     const lGood = good.logPdf(candidates);
     const lBad = bad.logPdf(candidates);
     let best = 0;
@@ -204,6 +255,18 @@ export class TPESampler implements Sampler {
     });
     return out;
   }
+}
+
+/**
+ * The good estimator's magic-clip count under `magicClipCount: 'study'`: its kernels, or
+ * (n + 1)^min(1, 2 / d) when larger. A schedule chosen by measurement (docs/benchmarks.md): a
+ * floor shrinking like 1/n sharpens the search in one or two dimensions (Branin, conditional
+ * one-dimensional parameters) but traps it in ten (Rosenbrock), where n^(2/d) stays below the
+ * kernel count and Optuna's floor applies.
+ */
+function studyClipCount(kernels: number, finished: number, dists: Distribution[]): number {
+  const numeric = dists.filter((d) => d.type !== 'categorical').length;
+  return Math.max(kernels, (finished + 1) ** Math.min(1, 2 / Math.max(1, numeric)));
 }
 
 /** Internal values of the trials that have every parameter of the space. */
