@@ -25,6 +25,8 @@ console.log(
 );
 run('GEMM: kiln native vs OpenBLAS (float32)', 'bench/gemm.ts');
 run('matmul on the js backend', 'bench/matmul.ts', ['--backend', 'js']);
+run('elementwise ns/element on the default backend', 'bench/elementwise.ts');
+run('elementwise ns/element on the js backend', 'bench/elementwise.ts', ['--backend', 'js']);
 run('MLP training vs PyTorch, streamed batches', 'bench/mlp.ts');
 run('CNN training and inference vs PyTorch, streamed batches', 'bench/cnn.ts');
 run('peak memory of MLP training (kiln vs PyTorch)', 'bench/mlp-rss.ts');

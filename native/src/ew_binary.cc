@@ -1,6 +1,7 @@
-// Binary elementwise kernels, where, copy (with dtype conversion) and fill. Values go through
-// double as in the js backend; for float32 add/sub/mul/div that is exact (a double holds the
-// float result before its single rounding), so the compiler is free to narrow those to float.
+// Binary elementwise kernels (one instantiation per op code of the op table, formulas from
+// native/src/generated/ew_scalar.h), where, copy (with dtype conversion) and fill. Values go
+// through double as in the js backend; for float32 add/sub/mul/div that is exact (a double holds
+// the float result before its single rounding), so the compiler is free to narrow those to float.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -9,37 +10,12 @@
 
 #include "ew.h"
 #include "ew_ops.h"
+#include "generated/ew_scalar.h"
+#include "generated/op_codes.h"
 
 namespace kiln {
 namespace ew {
 namespace {
-
-// Codes follow the BinaryOp list of src/backend/backend.ts (BINARY_OPS in loader.ts).
-enum B { kAdd, kSub, kMul, kDiv, kPow, kMax, kMin, kEq, kNe, kLt, kLe, kGt, kGe, kAnd, kOr, kNumBinary };
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-template <int OP>
-inline double bop(double a, double b) {
-  if constexpr (OP == kAdd) return a + b;
-  if constexpr (OP == kSub) return a - b;
-  if constexpr (OP == kMul) return a * b;
-  if constexpr (OP == kDiv) return a / b;
-  if constexpr (OP == kPow) return js_pow(a, b);
-  // Math.max/min: NaN if either is NaN, and +0 beats -0 for max (-0 for min).
-  if constexpr (OP == kMax)
-    return a > b ? a : b > a ? b : (a != a || b != b) ? kNaN : std::signbit(a) ? b : a;
-  if constexpr (OP == kMin)
-    return a < b ? a : b < a ? b : (a != a || b != b) ? kNaN : std::signbit(a) ? a : b;
-  if constexpr (OP == kEq) return a == b;
-  if constexpr (OP == kNe) return a != b;
-  if constexpr (OP == kLt) return a < b;
-  if constexpr (OP == kLe) return a <= b;
-  if constexpr (OP == kGt) return a > b;
-  if constexpr (OP == kGe) return a >= b;
-  if constexpr (OP == kAnd) return a != 0 && b != 0;
-  if constexpr (OP == kOr) return a != 0 || b != 0;
-}
 
 template <int OP, class Ti, class To>
 void run(const Layout& L, const void* av, const void* bv, void* ov) {
@@ -54,20 +30,20 @@ void run(const Layout& L, const void* av, const void* bv, void* ov) {
       const long so = st[0], sa = st[1], sb = st[2];
       // Separate loops for the common layouts let the compiler vectorize them.
       if (so == 1 && sa == 1 && sb == 1) {
-        for (long i = 0; i < n; ++i) po[i] = store<To>(bop<OP>(double(pa[i]), double(pb[i])));
+        for (long i = 0; i < n; ++i) po[i] = store<To>(binary_scalar<OP>(double(pa[i]), double(pb[i])));
       } else if (so == 1 && sa == 1 && sb == 0) {
         const double y = pb[0];
-        for (long i = 0; i < n; ++i) po[i] = store<To>(bop<OP>(double(pa[i]), y));
+        for (long i = 0; i < n; ++i) po[i] = store<To>(binary_scalar<OP>(double(pa[i]), y));
       } else if (so == 1 && sa == 0 && sb == 1) {
         const double y = pa[0];
-        for (long i = 0; i < n; ++i) po[i] = store<To>(bop<OP>(y, double(pb[i])));
+        for (long i = 0; i < n; ++i) po[i] = store<To>(binary_scalar<OP>(y, double(pb[i])));
       } else {
         for (long i = 0; i < n; ++i)
-          po[i * so] = store<To>(bop<OP>(double(pa[i * sa]), double(pb[i * sb])));
+          po[i * so] = store<To>(binary_scalar<OP>(double(pa[i * sa]), double(pb[i * sb])));
       }
     });
   };
-  parallel_for(L.total, OP == kPow ? 16 : 1, body);
+  parallel_for(L.total, ops::kBinaryCost[OP], body);
 }
 
 using Fn = void (*)(const Layout&, const void*, const void*, void*);
@@ -81,7 +57,7 @@ struct Table<Ti, To, std::integer_sequence<int, I...>> {
 
 template <class Ti, class To>
 const Fn* fns() {
-  return Table<Ti, To, std::make_integer_sequence<int, kNumBinary>>::fns;
+  return Table<Ti, To, std::make_integer_sequence<int, ops::kBinaryCount>>::fns;
 }
 
 // Calls f(T{}) with the C++ type of a dtype.
@@ -115,7 +91,7 @@ inline To convert(Ti v) {
 
 bool binary(int op, DT at, DT bt, DT ot, const Layout& L, const void* a, const void* b,
             void* out) {
-  if (op < 0 || op >= kNumBinary || at != bt) return false;
+  if (op < 0 || op >= ops::kBinaryCount || at != bt) return false;
   const Fn* t = nullptr;
   if (at == DT::F32 && ot == DT::F32) t = fns<float, float>();
   else if (at == DT::F64 && ot == DT::F64) t = fns<double, double>();

@@ -19,10 +19,12 @@ inline To store(double v) {
   else return static_cast<To>(v);
 }
 
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
 // Math.pow: unlike C's pow, pow(1, NaN) and pow(±1, ±Infinity) are NaN in JavaScript.
 inline double js_pow(double x, double y) {
-  if (y != y) return std::numeric_limits<double>::quiet_NaN();
-  if (std::isinf(y) && std::fabs(x) == 1) return std::numeric_limits<double>::quiet_NaN();
+  if (y != y) return kNaN;
+  if (std::isinf(y) && std::fabs(x) == 1) return kNaN;
   return std::pow(x, y);
 }
 

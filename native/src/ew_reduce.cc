@@ -3,29 +3,17 @@
 // the elements in x's row-major order and accumulate in double, one accumulator per output.
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "ew.h"
 #include "ew_ops.h"
+#include "generated/ew_scalar.h"
+#include "generated/op_codes.h"
 
 namespace kiln {
 namespace ew {
 namespace {
-
-enum R { kSum, kProd, kMax, kMin };
-
-template <int OP>
-inline void acc_one(double& acc, double v) {
-  if constexpr (OP == kSum) acc += v;
-  if constexpr (OP == kProd) acc *= v;
-  // NaN propagates: once the accumulator is NaN no comparison replaces it.
-  if constexpr (OP == kMax) {
-    if (v > acc || v != v) acc = v;
-  }
-  if constexpr (OP == kMin) {
-    if (v < acc || v != v) acc = v;
-  }
-}
 
 template <int OP, class T>
 void reduce_into(const Layout& L, double* acc, const T* x) {
@@ -37,17 +25,26 @@ void reduce_into(const Layout& L, double* acc, const T* x) {
       // Reducing along the run: one accumulator, in order.
       double s = *pa;
       if (sx == 1)
-        for (long i = 0; i < n; ++i) acc_one<OP>(s, double(px[i]));
+        for (long i = 0; i < n; ++i) reduce_step<OP>(s, double(px[i]));
       else
-        for (long i = 0; i < n; ++i) acc_one<OP>(s, double(px[i * sx]));
+        for (long i = 0; i < n; ++i) reduce_step<OP>(s, double(px[i * sx]));
       *pa = s;
     } else if (sa == 1 && sx == 1) {
       // Keeping the run (e.g. a bias gradient, sum over rows): independent accumulators.
-      for (long i = 0; i < n; ++i) acc_one<OP>(pa[i], double(px[i]));
+      for (long i = 0; i < n; ++i) reduce_step<OP>(pa[i], double(px[i]));
     } else {
-      for (long i = 0; i < n; ++i) acc_one<OP>(pa[i * sa], double(px[i * sx]));
+      for (long i = 0; i < n; ++i) reduce_step<OP>(pa[i * sa], double(px[i * sx]));
     }
   });
+}
+
+// reduce_into for every reduction code, indexed by code.
+template <class T>
+using ReduceFn = void (*)(const Layout&, double*, const T*);
+template <class T, int... I>
+const ReduceFn<T>* reduce_fns(std::integer_sequence<int, I...>) {
+  static constexpr ReduceFn<T> fns[] = {reduce_into<I, T>...};
+  return fns;
 }
 
 std::vector<double>& acc_buffer() {
@@ -98,7 +95,7 @@ void softmax_row(bool log, const T* x, long sx, T* o, long so, long n, double* r
 
 bool reduce(int op, DT t, int nd, const long* shape, const long* xst, long xoff, unsigned mask,
             const void* x, void* out, long out_off) {
-  if ((t != DT::F32 && t != DT::F64) || op < kSum || op > kMin) return false;
+  if ((t != DT::F32 && t != DT::F64) || op < 0 || op >= ops::kReduceCount) return false;
   // The accumulator has out's (keepDim) shape, viewed with stride 0 along the reduced dims.
   long ast[kMaxDims];
   long nout = 1;
@@ -108,7 +105,7 @@ bool reduce(int op, DT t, int nd, const long* shape, const long* xst, long xoff,
     if (!red) nout *= shape[d];
   }
   std::vector<double>& acc = acc_buffer();
-  acc.assign(static_cast<size_t>(nout), op == kSum ? 0.0 : op == kProd ? 1.0 : op == kMax ? -INFINITY : INFINITY);
+  acc.assign(static_cast<size_t>(nout), ops::kReduceIdentity[op]);
   Layout L;
   const long* st[2] = {ast, xst};
   const long off[2] = {0, xoff};
@@ -116,14 +113,8 @@ bool reduce(int op, DT t, int nd, const long* shape, const long* xst, long xoff,
   auto go = [&](auto tag) {
     using T = decltype(tag);
     const T* px = static_cast<const T*>(x);
-    if (L.total > 0) {
-      switch (op) {
-        case kSum: reduce_into<kSum>(L, acc.data(), px); break;
-        case kProd: reduce_into<kProd>(L, acc.data(), px); break;
-        case kMax: reduce_into<kMax>(L, acc.data(), px); break;
-        default: reduce_into<kMin>(L, acc.data(), px); break;
-      }
-    }
+    if (L.total > 0)
+      reduce_fns<T>(std::make_integer_sequence<int, ops::kReduceCount>{})[op](L, acc.data(), px);
     T* po = static_cast<T*>(out) + out_off;
     for (long i = 0; i < nout; ++i) po[i] = static_cast<T>(acc[i]);
   };
@@ -135,6 +126,7 @@ bool reduce(int op, DT t, int nd, const long* shape, const long* xst, long xoff,
 bool arg_reduce(int op, DT t, int nd, const long* shape, const long* xst, long xoff, int dim,
                 const void* x, int32_t* out, long out_off) {
   if ((t != DT::F32 && t != DT::F64) || dim < 0 || dim >= nd) return false;
+  if (op < 0 || op >= ops::kArgReduceCount) return false;
   const long n = shape[dim], stride = xst[dim];
   if (n == 0) return true;
   // Lines are numbered in row-major order of the other dims: contiguous "strides" over them.
@@ -146,7 +138,7 @@ bool arg_reduce(int op, DT t, int nd, const long* shape, const long* xst, long x
   }
   Layout L;
   line_layout(L, nd, shape, lst, out_off, xst, xoff, dim);
-  const bool is_max = op == 0;
+  const bool is_max = op == ops::kArgmax;
   auto go = [&](auto tag) {
     using T = decltype(tag);
     const T* px = static_cast<const T*>(x);

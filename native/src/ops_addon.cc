@@ -10,6 +10,7 @@
 
 #include "ew.h"
 #include "ew_ops.h"
+#include "generated/op_codes.h"
 #include "napi_util.h"
 
 namespace kiln {
@@ -282,6 +283,32 @@ napi_value SetEwParMin(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// An array of the names of one op kind, in op-code order.
+napi_value names(napi_env env, const char* const* list, int n) {
+  napi_value arr;
+  napi_create_array_with_length(env, size_t(n), &arr);
+  for (int i = 0; i < n; ++i) {
+    napi_value s;
+    napi_create_string_utf8(env, list[i], NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, uint32_t(i), s);
+  }
+  return arr;
+}
+
+// opTable(): { unary, binary, reduce, argReduce } op names in code order, as this build was
+// generated from the op table. The loader compares them with the TypeScript table and refuses
+// a build from another table (op codes would silently select the wrong kernels).
+napi_value OpTable(napi_env env, napi_callback_info) {
+  napi_value obj;
+  napi_create_object(env, &obj);
+  napi_set_named_property(env, obj, "unary", names(env, ops::kUnaryNames, ops::kUnaryCount));
+  napi_set_named_property(env, obj, "binary", names(env, ops::kBinaryNames, ops::kBinaryCount));
+  napi_set_named_property(env, obj, "reduce", names(env, ops::kReduceNames, ops::kReduceCount));
+  napi_set_named_property(env, obj, "argReduce",
+                          names(env, ops::kArgReduceNames, ops::kArgReduceCount));
+  return obj;
+}
+
 }  // namespace
 
 // Adds the kernels above to the addon's exports.
@@ -294,7 +321,7 @@ void register_ops(napi_env env, napi_value exports) {
       {"unary", Unary},     {"binary", Binary},       {"where", Where},
       {"copy", Copy},       {"fill", Fill},           {"reduce", Reduce},
       {"argReduce", ArgReduce}, {"softmax", Softmax}, {"adam", Adam},
-      {"sgd", Sgd},         {"setEwParMin", SetEwParMin},
+      {"sgd", Sgd},         {"setEwParMin", SetEwParMin}, {"opTable", OpTable},
   };
   for (const Entry& e : entries) {
     napi_value f;

@@ -139,9 +139,8 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
         );
       }
       if (node.retained) node.retained.grad = slots.accumulate(node.retained.grad, g);
-      const rule = RULES[node.op];
-      if (!rule) throw new ValueError(`backward: no derivative rule for primitive '${node.op}'`);
-      const inputGrads = rule(g, node);
+      // Every GradOp has a rule: rules.ts is checked against the op table at compile time.
+      const inputGrads = RULES[node.op](g, node);
       node.next.forEach((edge, i) => {
         const gi = inputGrads[i];
         if (edge === null) return;

@@ -1,6 +1,45 @@
 import type { Window2d } from '../backend/backend.js';
+import type { DifferentiableBinaryOp, DifferentiableUnaryOp } from '../backend/op-table/index.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * Primitives outside the elementwise op table that record graph nodes: copies and views,
+ * reductions, linear algebra, losses, indexing and sliding windows.
+ */
+export type StructuralOp =
+  | 'cast'
+  | 'clone'
+  | 'reshape'
+  | 'permute'
+  | 'expand'
+  | 'slice'
+  | 'unslice'
+  | 'cat'
+  | 'pad'
+  | 'where'
+  | 'sum'
+  | 'amin'
+  | 'amax'
+  | 'softmax'
+  | 'logSoftmax'
+  | 'matmul'
+  | 'linear'
+  | 'crossEntropy'
+  | 'gather'
+  | 'scatterAdd'
+  | 'indexSelect'
+  | 'indexAdd'
+  | 'im2col'
+  | 'col2im'
+  | 'maxPool'
+  | 'maxPoolBackward';
+
+/**
+ * Every primitive that records a graph node. `RULES` (rules.ts) must hold exactly one rule per
+ * name and `record` takes only these names, so a primitive without a rule fails to compile.
+ */
+export type GradOp = DifferentiableUnaryOp | DifferentiableBinaryOp | StructuralOp;
 
 /** Attributes a primitive records for its backward rule. */
 export interface OpAttrs {
@@ -43,7 +82,7 @@ export class GradNode {
   owned: TypedArray[] = [];
 
   constructor(
-    readonly op: string,
+    readonly op: GradOp,
     readonly next: readonly Edge[],
     public saved: Tensor[],
     readonly attrs: OpAttrs,

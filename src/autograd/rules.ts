@@ -4,7 +4,7 @@ import { unslice } from '../ops/views.js';
 import { col2im, im2col, maxPoolBackward } from '../ops/window.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { GradNode } from './node.js';
+import type { GradNode, GradOp } from './node.js';
 
 /** A derivative rule: the gradients of a primitive's inputs given its output's gradient `g`. */
 export type Rule = (g: Tensor, node: GradNode) => (Tensor | null)[];
@@ -33,12 +33,21 @@ function param(node: GradNode, which: 0 | 1): number {
   return (which === 0 ? node.attrs.param0 : node.attrs.param1) ?? 0;
 }
 
+/** amax/amin: the gradient is shared evenly among the positions that hold the extremum. */
+const extremumRule: Rule = (g, n) => {
+  const x = saved(n, 0);
+  const mask = cast(x.eq(keepDims(saved(n, 1), n)), g.dtype);
+  return [keepDims(g, n).mul(mask).div(mask.sum(n.attrs.dims!, true))];
+};
+
 /**
- * The derivative rules, one per primitive, written with tensor ops so that `createGraph`
- * records them for higher-order gradients. Unary primitives save [input, output]; binary
- * ones save [a, b] (and the output for div and pow).
+ * The derivative rules, exactly one per primitive that records a graph node (`GradOp`: the
+ * differentiable entries of the op table and the structural primitives), written with tensor
+ * ops so that `createGraph` records them for higher-order gradients. A missing or unknown key is
+ * a compile error. Unary primitives save [input, output]; binary ones save what the op table's
+ * `saves` says ([a, b], plus the output for div and pow).
  */
-export const RULES: Record<string, Rule> = {
+export const RULES = {
   // Copies and views
   cast: (g) => [g],
   clone: (g) => [g],
@@ -182,12 +191,8 @@ export const RULES: Record<string, Rule> = {
 
   // Reductions: g (and a saved output) are brought back to the keepDim shape to broadcast
   sum: (g, n) => [keepDims(g, n).expand(n.inputShapes[0]!)],
-  amin: (g, n) => RULES.amax!(g, n),
-  amax: (g, n) => {
-    const x = saved(n, 0);
-    const mask = cast(x.eq(keepDims(saved(n, 1), n)), g.dtype);
-    return [keepDims(g, n).mul(mask).div(mask.sum(n.attrs.dims!, true))];
-  },
+  amin: extremumRule,
+  amax: extremumRule,
   softmax: (g, n) => {
     const y = saved(n, 0);
     return [y.mul(g.sub(g.mul(y).sum(n.attrs.dim!, true)))];
@@ -250,7 +255,7 @@ export const RULES: Record<string, Rule> = {
     const plane = g.reshape([b, c, g.shape[2]! * g.shape[3]!]);
     return [plane.gather(2, index.reshape([b, c, oh * ow])).reshape([b, c, oh, ow])];
   },
-};
+} satisfies Record<GradOp, Rule>;
 
 /**
  * Brings an input gradient to the input's shape and dtype: broadcast dims are summed away (new

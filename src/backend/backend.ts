@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { ArgReduceOp, BinaryOp, ReduceOp, UnaryOp } from './op-table/index.js';
 
 /**
  * A strided view over typed-array storage: what every kernel reads and writes. A `Tensor`
@@ -14,84 +15,16 @@ export interface View {
   readonly dtype: DType;
 }
 
-/**
- * Elementwise functions of one input. `param0`/`param1` carry their scalars: softplus (beta,
- * threshold), leakyRelu (negative slope), elu (alpha), clamp (min and max, +-Infinity for none),
- * powScalar (exponent), scale (`x * param0 + param1`), step (`x > param0 ? 1 : 0`, for derivative
- * masks). isnan, isfinite and logicalNot produce bool. The order of this list is the native
- * addon's op codes (native/src/ew_unary.cc): append, never reorder.
- */
-export const UNARY_OPS = [
-  'neg',
-  'abs',
-  'exp',
-  'log',
-  'sqrt',
-  'rsqrt',
-  'sin',
-  'cos',
-  'sign',
-  'erf',
-  'relu',
-  'sigmoid',
-  'tanh',
-  'softplus',
-  'leakyRelu',
-  'elu',
-  'gelu',
-  'geluTanh',
-  'clamp',
-  'log1p',
-  'expm1',
-  'floor',
-  'ceil',
-  'round',
-  'reciprocal',
-  'square',
-  'isnan',
-  'isfinite',
-  'logicalNot',
-  'powScalar',
-  'scale',
-  'step',
-] as const;
-
-/** An elementwise function of one input (see `UNARY_OPS`). */
-export type UnaryOp = (typeof UNARY_OPS)[number];
-
-/**
- * Elementwise functions of two inputs; comparisons and logical ops produce bool. The order is
- * the native addon's op codes (native/src/ew_binary.cc).
- */
-export const BINARY_OPS = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'pow',
-  'maximum',
-  'minimum',
-  'eq',
-  'ne',
-  'lt',
-  'le',
-  'gt',
-  'ge',
-  'logicalAnd',
-  'logicalOr',
-] as const;
-
-/** An elementwise function of two inputs (see `BINARY_OPS`). */
-export type BinaryOp = (typeof BINARY_OPS)[number];
-
-/** Reductions that keep values, in the native addon's code order (native/src/ew_reduce.cc). */
-export const REDUCE_OPS = ['sum', 'prod', 'max', 'min'] as const;
-
-/** A reduction that keeps values: sum, product, max or min. */
-export type ReduceOp = (typeof REDUCE_OPS)[number];
-
-/** Reductions that return int32 positions along one dim. */
-export type ArgReduceOp = 'argmax' | 'argmin';
+// The primitive names live in the op table (./op-table/), with their dtype rules and formulas.
+export {
+  type ArgReduceOp,
+  BINARY_OPS,
+  type BinaryOp,
+  REDUCE_OPS,
+  type ReduceOp,
+  UNARY_OPS,
+  type UnaryOp,
+} from './op-table/index.js';
 
 /**
  * A sliding window over the two spatial dims (h, w) of [N, C, H, W] data, for `im2col`, `col2im`

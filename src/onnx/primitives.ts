@@ -1,3 +1,4 @@
+import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import type { Node, Value } from '../graph/ir.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Emitter } from './emitter.js';
@@ -39,8 +40,11 @@ function outType(node: Node): DType {
   return node.outputs[0]!.dtype;
 }
 
-/** Unary primitives, some of them as small ONNX subgraphs (opset 17 has no Gelu). */
-const UNARY: Record<string, Handler> = {
+/**
+ * Unary primitives, some of them as small ONNX subgraphs (opset 17 has no Gelu). One handler per
+ * op-table entry: a new primitive without one fails to compile.
+ */
+const UNARY = {
   neg: simple('Neg'),
   abs: simple('Abs'),
   exp: simple('Exp'),
@@ -128,7 +132,7 @@ const UNARY: Record<string, Handler> = {
     const bad = e.node('Or', [e.node('IsNaN', [x])[0]!, e.node('IsInf', [x])[0]!]);
     e.node('Not', bad, {}, outs);
   },
-};
+} satisfies Record<UnaryOp, Handler>;
 
 const RANK: Record<string, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
@@ -147,7 +151,7 @@ function compare(opType: string, negate = false): Handler {
   };
 }
 
-const BINARY: Record<string, Handler> = {
+const BINARY = {
   add: simple('Add'),
   sub: simple('Sub'),
   mul: simple('Mul'),
@@ -163,7 +167,7 @@ const BINARY: Record<string, Handler> = {
   ge: compare('GreaterOrEqual'),
   logicalAnd: compare('And'),
   logicalOr: compare('Or'),
-};
+} satisfies Record<BinaryOp, Handler>;
 
 /** The Reshape target: 0 keeps a dynamic input dim in place, -1 takes one other dynamic dim. */
 function reshapeTarget(e: Emitter, x: Value, y: Value): number[] {

@@ -1,5 +1,5 @@
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import { type Edge, GradNode, type OpAttrs } from '../autograd/node.js';
+import { type Edge, GradNode, type GradOp, type OpAttrs } from '../autograd/node.js';
 import type { View } from '../backend/backend.js';
 import { takeStorage } from '../backend/storage-pool.js';
 import { allocStorage, category, type DType, isFloat, promoteTypes } from '../tensor/dtype.js';
@@ -105,7 +105,7 @@ export function requireFloat(t: Tensor, op: string): void {
  * holds only what the backward rule needs; inputs are linked through their producers.
  */
 export function record(
-  op: string,
+  op: GradOp,
   out: Tensor,
   inputs: readonly Tensor[],
   saved: Tensor[] = [],

@@ -1,4 +1,15 @@
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import {
+  BINARY_SAVES,
+  BOOL_BINARY,
+  BOOL_UNARY,
+  FLOAT_BINARY,
+  FLOAT_UNARY,
+  FRACTIONAL_P0_UNARY,
+  isGradBinary,
+  isGradUnary,
+  NO_BOOL_BINARY,
+} from '../backend/op-table/index.js';
 import { backend } from '../backend/registry.js';
 import { type DType, isFloat, toFloat } from '../tensor/dtype.js';
 import { DTypeError, ValueError } from '../tensor/errors.js';
@@ -15,29 +26,6 @@ import {
 } from './core.js';
 import { traced } from './trace.js';
 
-/** Unary ops that compute in floating point: integer inputs give float32 results. */
-const FLOAT_UNARY = new Set<UnaryOp>([
-  'exp',
-  'log',
-  'sqrt',
-  'rsqrt',
-  'sin',
-  'cos',
-  'erf',
-  'sigmoid',
-  'tanh',
-  'softplus',
-  'elu',
-  'gelu',
-  'geluTanh',
-  'log1p',
-  'expm1',
-  'reciprocal',
-]);
-const BOOL_UNARY = new Set<UnaryOp>(['isnan', 'isfinite', 'logicalNot']);
-/** Unary ops that are not differentiable (masks and predicates): no graph is recorded. */
-const FLAT_UNARY = new Set<UnaryOp>(['step', 'isnan', 'isfinite', 'logicalNot']);
-
 /** Casts t to dtype (a copy), or returns t when it already has it. Differentiable. */
 export function cast(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
@@ -52,26 +40,15 @@ export function cast(t: Tensor, dtype: DType): Tensor {
  * `p0`/`p1` are the op's scalars (slope, alpha, bounds...).
  */
 export function unary(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, outDtype?: DType): Tensor {
-  const floating = FLOAT_UNARY.has(op) || (op === 'powScalar' && !Number.isInteger(p0));
+  const floating = FLOAT_UNARY.has(op) || (FRACTIONAL_P0_UNARY.has(op) && !Number.isInteger(p0));
   let dtype = outDtype ?? (BOOL_UNARY.has(op) ? 'bool' : floating ? toFloat(x.dtype) : x.dtype);
   if (dtype === 'bool' && !BOOL_UNARY.has(op)) dtype = 'int32';
   const input = BOOL_UNARY.has(op) || x.dtype === dtype ? x : cast(x, dtype);
   const out = uninit(x.shape, dtype);
   backend().unary(op, input, out, p0, p1);
-  if (FLAT_UNARY.has(op)) return traced(op, out, [input], { param0: p0, param1: p1 });
+  if (!isGradUnary(op)) return traced(op, out, [input], { param0: p0, param1: p1 });
   return record(op, out, [input], [input, out], { param0: p0, param1: p1 });
 }
-
-const COMPARISONS = new Set<BinaryOp>([
-  'eq',
-  'ne',
-  'lt',
-  'le',
-  'gt',
-  'ge',
-  'logicalAnd',
-  'logicalOr',
-]);
 
 /**
  * Applies a binary primitive with NumPy broadcasting and PyTorch's type promotion (numbers
@@ -81,20 +58,20 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   const [ta, tb] = toTensors(a, b, op);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
   let compute = resultDtype(ta, tb);
-  if (op === 'div' && !isFloat(compute)) compute = 'float32';
-  if (compute === 'bool' && (op === 'sub' || op === 'div' || op === 'pow')) {
+  if (FLOAT_BINARY.has(op) && !isFloat(compute)) compute = 'float32';
+  if (compute === 'bool' && NO_BOOL_BINARY.has(op)) {
     throw new DTypeError(
       `${op}: not supported on bool tensors; cast with .to('int32') or .to('float32') first`,
     );
   }
-  const isComparison = COMPARISONS.has(op);
+  const isComparison = BOOL_BINARY.has(op);
   const ca = isComparison || ta.dtype === compute ? ta : cast(ta, compute);
   const cb = isComparison || tb.dtype === compute ? tb : cast(tb, compute);
   const out = uninit(shape, isComparison ? 'bool' : compute);
   backend().binary(op, broadcastView(ca, shape), broadcastView(cb, shape), out);
-  if (isComparison) return traced(op, out, [ca, cb]);
-  const saved =
-    op === 'add' || op === 'sub' ? [] : op === 'div' || op === 'pow' ? [ca, cb, out] : [ca, cb];
+  if (!isGradBinary(op)) return traced(op, out, [ca, cb]);
+  const saves = BINARY_SAVES[op];
+  const saved = saves === 'none' ? [] : saves === 'inputs' ? [ca, cb] : [ca, cb, out];
   return record(op, out, [ca, cb], saved);
 }
 

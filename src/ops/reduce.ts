@@ -54,7 +54,13 @@ export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   );
 }
 
-function extreme(op: 'max' | 'min', x: Tensor, dim: Dims, keepDim: boolean, name: string): Tensor {
+function extreme(
+  op: 'max' | 'min',
+  x: Tensor,
+  dim: Dims,
+  keepDim: boolean,
+  name: 'amax' | 'amin',
+): Tensor {
   const dims = normalizeDims(dim, x.ndim, name);
   const out = reduceRaw(op, x, dims, keepDim, name);
   return record(name, out, [x], [x, out], { dims });

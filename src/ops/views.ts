@@ -1,3 +1,4 @@
+import type { GradOp } from '../autograd/node.js';
 import { backend } from '../backend/registry.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import { contiguousStrides, inferShape, normalizeDim, viewStrides } from '../tensor/shape.js';
@@ -10,7 +11,7 @@ function viewOf(
   shape: number[],
   strides: number[],
   offset: number,
-  op: string,
+  op: GradOp,
   attrs = {},
 ): Tensor {
   const out = new Tensor(t.storage, shape, strides, offset, t.dtype);

@@ -4,9 +4,10 @@
 // the parallel threshold forced to 0. Exact ops must match bit for bit (±0 and NaN included).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BINARY_OPS, type UnaryOp, type View } from '../../src/backend/backend.js';
+import { BINARY_OPS, UNARY_OPS, type UnaryOp, type View } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { loadNative } from '../../src/backend/native/loader.js';
+import { BOOL_BINARY, BOOL_UNARY } from '../../src/backend/op-table/index.js';
 import type { DType } from '../../src/tensor/dtype.js';
 import {
   assertClose,
@@ -66,7 +67,6 @@ const UNARY: readonly [UnaryOp, number, number, boolean][] = [
   ['scale', 2.5, -1, true],
   ['step', 0.25, 0, true],
 ];
-const BOOL_OUT = new Set<UnaryOp>(['isnan', 'isfinite', 'logicalNot']);
 
 const BINARY = BINARY_OPS;
 const BINARY_LAYOUTS: readonly [Layout, Layout][] = [
@@ -86,6 +86,14 @@ const ULPS = (dtype: DType): [number, number] => (dtype === 'float32' ? [1, 0] :
  */
 const ERF_ULPS = 64;
 
+test('every unary op of the op table has a case here', () => {
+  const covered = new Set(UNARY.map(([op]) => op));
+  assert.deepEqual(
+    UNARY_OPS.filter((op) => !covered.has(op)),
+    [],
+  );
+});
+
 describe('native elementwise kernels match the js backend', { skip }, () => {
   forEachThreadCount(
     () => binding,
@@ -93,7 +101,7 @@ describe('native elementwise kernels match the js backend', { skip }, () => {
       test('unary: every op, dtype, shape and layout', () => {
         for (const dtype of FLOATS) {
           for (const [op, p0, p1, exact] of UNARY) {
-            const outDtype = BOOL_OUT.has(op) ? 'bool' : dtype;
+            const outDtype = BOOL_UNARY.has(op) ? 'bool' : dtype;
             let [ulps, atol] = exact ? [0, 0] : ULPS(dtype);
             if (dtype === 'float64' && (op === 'erf' || op === 'gelu'))
               [ulps, atol] = [ERF_ULPS, 1e-14];
@@ -115,9 +123,7 @@ describe('native elementwise kernels match the js backend', { skip }, () => {
       test('binary: every op, dtype, shape and layout pair', () => {
         for (const dtype of FLOATS) {
           for (const op of BINARY) {
-            const outDtype = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'].includes(op)
-              ? dtype
-              : 'bool';
+            const outDtype = BOOL_BINARY.has(op) ? 'bool' : dtype;
             const [ulps, atol] = op === 'pow' ? ULPS(dtype) : [0, 0];
             for (const shape of SHAPES) {
               for (const [la, lb] of BINARY_LAYOUTS) {
@@ -141,18 +147,7 @@ describe('native elementwise kernels match the js backend', { skip }, () => {
           const a = makeView(dtype, [n, n], 'contiguous', (i) => SPECIALS[Math.floor(i / n) % n]!);
           const b = makeView(dtype, [n, n], 'contiguous', (i) => SPECIALS[i % n]!);
           for (const op of BINARY) {
-            const outDtype = [
-              'eq',
-              'ne',
-              'lt',
-              'le',
-              'gt',
-              'ge',
-              'logicalAnd',
-              'logicalOr',
-            ].includes(op)
-              ? 'bool'
-              : dtype;
+            const outDtype = BOOL_BINARY.has(op) ? 'bool' : dtype;
             const want = outView(outDtype, [n, n]);
             const got = outView(outDtype, [n, n]);
             jsBackend.binary(op, a, b, want);

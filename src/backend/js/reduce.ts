@@ -1,17 +1,16 @@
 import { allocStorage } from '../../tensor/dtype.js';
 import { contiguousStrides } from '../../tensor/shape.js';
-import type { ArgReduceOp, ReduceOp, View } from '../backend.js';
+import { type ArgReduceOp, REDUCE_OPS, type ReduceOp, type View } from '../backend.js';
+import { REDUCE_IDENTITY, REDUCE_JS } from '../op-table/index.js';
 import { coalesce, compileLoop } from './loops.js';
 
-const ACCUMULATE: Record<ReduceOp, string> = {
-  sum: 'out[o] += x0[i0];',
-  prod: 'out[o] *= x0[i0];',
-  // NaN propagates: once the accumulator is NaN no comparison replaces it.
-  max: '{ const v = x0[i0]; if (v > out[o] || v !== v) out[o] = v; }',
-  min: '{ const v = x0[i0]; if (v < out[o] || v !== v) out[o] = v; }',
-};
-
-const INITIAL: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+/** The table's accumulate statement over `acc` and `v`, as a loop body over out[o] and x0[i0]. */
+const ACCUMULATE = Object.fromEntries(
+  REDUCE_OPS.map((op) => [
+    op,
+    `{ const v = x0[i0]; ${REDUCE_JS[op].replace(/\bacc\b/g, 'out[o]')} }`,
+  ]),
+) as Record<ReduceOp, string>;
 
 /**
  * Reduces by walking x once in its own order and accumulating into a float64 buffer viewed with
@@ -19,7 +18,7 @@ const INITIAL: Record<ReduceOp, number> = { sum: 0, prod: 1, max: -Infinity, min
  */
 export function reduce(op: ReduceOp, x: View, dims: readonly number[], out: View): void {
   const n = out.shape.reduce((a, b) => a * b, 1);
-  const acc = new Float64Array(n).fill(INITIAL[op]);
+  const acc = new Float64Array(n).fill(REDUCE_IDENTITY[op]);
   const accStrides = contiguousStrides(out.shape).map((s, d) => (dims.includes(d) ? 0 : s));
   const { shape, strides } = coalesce(x.shape, [accStrides, x.strides]);
   compileLoop(1, ACCUMULATE[op], x.dtype)(

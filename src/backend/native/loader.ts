@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { View } from '../backend.js';
-import { type NativeOps, type RawOps, wrapOps } from './ops.js';
+import { type NativeOps, opTableMismatch, type RawOps, wrapOps } from './ops.js';
 import { type NativeWindow, type RawWindow, wrapWindow } from './window.js';
 
 /** The raw exports of `build/Release/kiln_native.node` (see native/src/addon.cc). */
@@ -126,6 +126,13 @@ function tryLoad(): NativeLoadResult {
   }
   try {
     const raw = createRequire(import.meta.url)(path) as RawAddon;
+    const mismatch = opTableMismatch(raw);
+    if (mismatch !== null) {
+      return {
+        binding: null,
+        error: `native addon ${path} was built from another op table (${mismatch}); rebuild it with npm rebuild`,
+      };
+    }
     return { binding: wrap(raw), error: null };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

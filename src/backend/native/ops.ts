@@ -8,6 +8,7 @@ import {
   type UnaryOp,
   type View,
 } from '../backend.js';
+import { ARG_REDUCE_OPS } from '../op-table/index.js';
 
 type Storage = View['storage'];
 
@@ -24,6 +25,36 @@ export interface RawOps {
   adam(p: Storage, g: Storage, m: Storage, v: Storage, params: Float64Array): boolean;
   sgd(p: Storage, g: Storage, buf: Storage | undefined, params: Float64Array): boolean;
   setEwParMin(n?: number): number;
+  /** Op names in code order, as the build's generated header (native/src/generated/) has them. */
+  opTable(): Record<OpKind, readonly string[]>;
+}
+
+type OpKind = 'unary' | 'binary' | 'reduce' | 'argReduce';
+const OP_LISTS: Record<OpKind, readonly string[]> = {
+  unary: UNARY_OPS,
+  binary: BINARY_OPS,
+  reduce: REDUCE_OPS,
+  argReduce: ARG_REDUCE_OPS,
+};
+
+/**
+ * Why an addon's op codes disagree with the op table (src/backend/op-table/), or null when they
+ * agree. Codes are positions in the table, so a build/ compiled before the table changed would
+ * run the wrong kernel for an op; the loader refuses such a build instead.
+ */
+export function opTableMismatch(raw: Partial<Pick<RawOps, 'opTable'>>): string | null {
+  if (typeof raw.opTable !== 'function') return 'the build has no opTable export';
+  const built = raw.opTable();
+  for (const kind of Object.keys(OP_LISTS) as OpKind[]) {
+    const want = OP_LISTS[kind];
+    const got = built[kind] ?? [];
+    for (let i = 0; i < Math.max(want.length, got.length); i++) {
+      if (got[i] !== want[i]) {
+        return `${kind} op code ${i} is '${got[i] ?? 'missing'}' in the build but '${want[i] ?? 'missing'}' in the table`;
+      }
+    }
+  }
+  return null;
 }
 
 /**
@@ -99,13 +130,13 @@ export interface SgdScalars {
   first: boolean;
 }
 
-// Codes: positions in the op lists of backend.ts, as the enums of ew_unary.cc / ew_binary.cc /
-// ew_reduce.cc.
+// Codes: positions in the op table's lists, as the enums of native/src/generated/op_codes.h.
 const codes = <T extends string>(ops: readonly T[]): Map<T, number> =>
   new Map(ops.map((op, i) => [op, i]));
 const UNARY = codes(UNARY_OPS);
 const BINARY = codes(BINARY_OPS);
 const REDUCE = codes(REDUCE_OPS);
+const ARG_REDUCE = codes(ARG_REDUCE_OPS);
 
 // Layout shared with ops_addon.cc: a 10-slot header (op, nd, p0, p1, the offsets of operands
 // 0-3, extra, flag), then per dim (size, strides of operands 0-3). Operand 0 is the output.
@@ -182,7 +213,7 @@ export function wrapOps(raw: RawOps): NativeOps {
       return raw.reduce(x.storage, out.storage, params);
     },
     argReduce(op, x, dim, out) {
-      if (!pack(op === 'argmax' ? 0 : 1, x.shape, out, x, null, null)) return false;
+      if (!pack(ARG_REDUCE.get(op) ?? -1, x.shape, out, x, null, null)) return false;
       params[8] = dim;
       return raw.argReduce(x.storage, out.storage, params);
     },
