@@ -21,7 +21,14 @@ export interface ConfigBase {
   testSize: number;
 }
 
-/** The table preprocessing options a candidate chooses (as `kiln train` derives them from its data section). */
+/**
+ * The table preprocessing options a candidate chooses (as `kiln train` derives them from its data section).
+ *
+ * @example
+ * ```ts
+ * candidateTableOptions(c, base); // { target, task, maxCategories, missingIndicator, ... }
+ * ```
+ */
 export function candidateTableOptions(c: Candidate, base: ConfigBase): TableOptions {
   return {
     target: base.target,
@@ -33,7 +40,14 @@ export function candidateTableOptions(c: Candidate, base: ConfigBase): TableOpti
   };
 }
 
-/** The LR schedule of a run of `maxEpochs` (the same in the search and in the refit). */
+/**
+ * The LR schedule of a run of `maxEpochs` (the same in the search and in the refit).
+ *
+ * @example
+ * ```ts
+ * candidateSchedule(c); // { type: 'CosineAnnealingLR', tMax: 100 } or undefined
+ * ```
+ */
 export function candidateSchedule(c: Candidate): TrainConfig['schedule'] {
   return c.schedule === 'cosine' ? { type: 'CosineAnnealingLR', tMax: c.maxEpochs } : undefined;
 }
@@ -42,6 +56,11 @@ export function candidateSchedule(c: Candidate): TrainConfig['schedule'] {
  * The `kiln train` config (as plain JSON, before validation) that trains a candidate for `epochs`
  * on all training rows and tests it on the held-out split: the refit AutoML runs, and the YAML
  * it writes to reproduce it.
+ *
+ * @example
+ * ```ts
+ * validateConfig(candidateConfig(c, base, 40, 32), 'automl');
+ * ```
  */
 export function candidateConfig(
   c: Candidate,

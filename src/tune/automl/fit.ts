@@ -14,7 +14,14 @@ import { candidateSchedule } from './config.js';
 import type { FoldData } from './folds.js';
 import type { Candidate } from './space.js';
 
-/** What one fold of one candidate scored. */
+/**
+ * What one fold of one candidate scored.
+ *
+ * @example
+ * ```ts
+ * const { scores, bestEpochs } = await fitFold(c, data, options);
+ * ```
+ */
 export interface FoldResult {
   /** The validation part's loss and metrics, with the weights of the best epoch. */
   scores: Record<string, number>;
@@ -46,6 +53,11 @@ class TrialWatch implements Callback {
  * (patience from the candidate, best weights restored) and scores the validation part with the
  * task's metrics. The same builders as `kiln train` make the model, optimizer, loss and
  * schedule, so a refit from the written config trains the same kind of model.
+ *
+ * @example
+ * ```ts
+ * const r = await fitFold(c, cache.get(options, false, 0), { metrics: ['accuracy'], batchSize: 32, seed: 0, deadline: Date.now() + 60_000 });
+ * ```
  */
 export async function fitFold(
   c: Candidate,

@@ -7,7 +7,14 @@ import type { RawTable } from '../../data/table/read.js';
 import { tensor } from '../../ops/creation.js';
 import { indexSelect } from '../../ops/indexing.js';
 
-/** Training rows up to which AutoML cross-validates; larger tables use one validation split. */
+/**
+ * Training rows up to which AutoML cross-validates; larger tables use one validation split.
+ *
+ * @example
+ * ```ts
+ * const k = trainRows.length <= CV_MAX_ROWS ? 5 : 1;
+ * ```
+ */
 export const CV_MAX_ROWS = 2000;
 
 /**
@@ -40,7 +47,14 @@ export function searchFolds(
   return local.slice(0, k).map((f) => ({ train: toRows(f.train), test: toRows(f.test) }));
 }
 
-/** One fold encoded for training: features and targets of both parts, and the target scaling. */
+/**
+ * One fold encoded for training: features and targets of both parts, and the target scaling.
+ *
+ * @example
+ * ```ts
+ * const { train, valid, features } = cache.get(options, false, 0);
+ * ```
+ */
 export interface FoldData {
   train: Split;
   valid: Split;
@@ -53,6 +67,11 @@ export interface FoldData {
  * Encodes folds for the candidates' preprocessing choices, fitting imputation, encoding and
  * scaling on each fold's training rows only (as `kiln train` fits them on its training split).
  * Encodings are cached: candidates share the few distinct preprocessing choices.
+ *
+ * @example
+ * ```ts
+ * const cache = new FoldCache(table, searchFolds(trainRows, labels, 5, true, 1));
+ * ```
  */
 export class FoldCache {
   private readonly cache = new Map<string, FoldData>();

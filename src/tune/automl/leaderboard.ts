@@ -26,7 +26,14 @@ export interface LeaderboardRow {
   note: string;
 }
 
-/** The leaderboard of a study: complete trials best first, then the pruned and failed ones. */
+/**
+ * The leaderboard of a study: complete trials best first, then the pruned and failed ones.
+ *
+ * @example
+ * ```ts
+ * leaderboard(study)[0]; // the best complete trial
+ * ```
+ */
 export function leaderboard(study: Study): LeaderboardRow[] {
   const sign = study.direction === 'maximize' ? -1 : 1;
   const rows: LeaderboardRow[] = study.trials.map((t) => {
@@ -73,7 +80,14 @@ function columns(rows: readonly LeaderboardRow[]): { scores: string[]; params: s
   return { scores, params };
 }
 
-/** The leaderboard as CSV: one row per trial, every score and parameter a column. */
+/**
+ * The leaderboard as CSV: one row per trial, every score and parameter a column.
+ *
+ * @example
+ * ```ts
+ * await writeFile('leaderboard.csv', leaderboardCsv(leaderboard(study), 'accuracy'));
+ * ```
+ */
 export function leaderboardCsv(rows: readonly LeaderboardRow[], metric: string): string {
   const { scores, params } = columns(rows);
   const header = ['rank', 'trial', 'state', metric, ...scores.map((s) => `cv_${s}`), 'epochs'];
@@ -98,7 +112,14 @@ export function leaderboardCsv(rows: readonly LeaderboardRow[], metric: string):
   return `${lines.join('\n')}\n`;
 }
 
-/** The leaderboard as a markdown table (for report.md). */
+/**
+ * The leaderboard as a markdown table (for report.md).
+ *
+ * @example
+ * ```ts
+ * lines.push(...leaderboardMarkdown(rows, 'rmse', 'minimize'));
+ * ```
+ */
 export function leaderboardMarkdown(
   rows: readonly LeaderboardRow[],
   metric: string,

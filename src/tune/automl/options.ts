@@ -60,7 +60,14 @@ const KNOWN = [
   'log',
 ];
 
-/** A metric the search can optimize: the logged key it reads and which way is better. */
+/**
+ * A metric the search can optimize: the logged key it reads and which way is better.
+ *
+ * @example
+ * ```ts
+ * const m: SearchMetric = { name: 'auc', key: 'roc_auc', direction: 'maximize' };
+ * ```
+ */
 export interface SearchMetric {
   name: string;
   key: string;
@@ -78,7 +85,14 @@ const METRICS: Record<string, { key: string; direction: StudyDirection; task: st
   r2: { key: 'r2', direction: 'maximize', task: 'regression' },
 };
 
-/** The search metric for a task, checked against it (AUC needs two classes). */
+/**
+ * The search metric for a task, checked against it (AUC needs two classes).
+ *
+ * @example
+ * ```ts
+ * searchMetric('auc', 'classification', 2); // { name: 'auc', key: 'roc_auc', direction: 'maximize' }
+ * ```
+ */
 export function searchMetric(
   name: string | undefined,
   task: 'classification' | 'regression',
@@ -100,7 +114,14 @@ export function searchMetric(
   return { name: chosen, key: m.key, direction: m.direction };
 }
 
-/** Checks option names and values; returns the time budget in seconds. */
+/**
+ * Checks option names and values; returns the time budget in seconds.
+ *
+ * @example
+ * ```ts
+ * checkAutomlOptions({ data: 'a.csv', target: 'y', folds: 0 }); // throws: folds must be a positive integer
+ * ```
+ */
 export function checkAutomlOptions(options: AutomlOptions): void {
   if (typeof options !== 'object' || options === null)
     throw new ConfigError('automl: options must be an object');

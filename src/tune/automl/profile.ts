@@ -6,7 +6,14 @@ import { ConfigError } from '../../tensor/errors.js';
 import type { ConfigBase } from './config.js';
 import { HIGH_CARDINALITY, type TableProfile } from './space.js';
 
-/** The table's rows split as `kiln train` splits them, and what the search needs to know about it. */
+/**
+ * The table's rows split as `kiln train` splits them, and what the search needs to know about it.
+ *
+ * @example
+ * ```ts
+ * const { profile, trainRows, testRows } = await prepareSearch(table, base, 'auto');
+ * ```
+ */
 export interface PreparedSearch {
   profile: TableProfile;
   classes: string[] | null;
@@ -21,6 +28,11 @@ export interface PreparedSearch {
  * Infers the task, splits off the test rows exactly as `kiln train` does for the final config
  * (same fraction, seed and stratification, through `prepareTable`), and profiles the training
  * rows: categorical columns, their cardinality, missing cells.
+ *
+ * @example
+ * ```ts
+ * const prepared = await prepareSearch(await readTable(path), base, 'auto');
+ * ```
  */
 export async function prepareSearch(
   table: RawTable,

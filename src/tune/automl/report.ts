@@ -6,13 +6,25 @@ import type { StudyDirection } from '../frozen-trial.js';
 import type { AutomlResult } from './automl.js';
 import { leaderboardCsv, leaderboardMarkdown } from './leaderboard.js';
 
-/** Files AutoML adds to the run folder of its refit. */
+/**
+ * Files AutoML adds to the run folder of its refit.
+ *
+ * @example
+ * ```ts
+ * join(runDir, AUTOML_FILES.config); // <run>/automl.yaml
+ * ```
+ */
 export const AUTOML_FILES = { config: 'automl.yaml', leaderboard: 'leaderboard.csv' } as const;
 
 /**
  * Writes the reproducing config (`automl.yaml`, a plain `kiln train` config), the leaderboard of
  * every trial (`leaderboard.csv`) and an AutoML section in `report.md`: the budget and the time
  * used, the trials, how candidates were scored, the winner and its test scores.
+ *
+ * @example
+ * ```ts
+ * await writeAutomlFiles(result, rawConfig, { budget: 300, direction: 'maximize', data: 'penguins.csv' });
+ * ```
  */
 export async function writeAutomlFiles(
   result: AutomlResult,

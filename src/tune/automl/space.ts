@@ -26,7 +26,14 @@ export interface TableProfile {
   numeric: number;
 }
 
-/** Levels above which a categorical column is high-cardinality (its encoding is searched). */
+/**
+ * Levels above which a categorical column is high-cardinality (its encoding is searched).
+ *
+ * @example
+ * ```ts
+ * levels.length > HIGH_CARDINALITY; // searched: one-hot or dropped
+ * ```
+ */
 export const HIGH_CARDINALITY = 16;
 
 /**
@@ -62,6 +69,11 @@ export interface Candidate {
 /**
  * The first trial, enqueued before TPE starts: a plain two-layer MLP close to the hand-written
  * example configs, so the search never ends worse than a sensible default.
+ *
+ * @example
+ * ```ts
+ * await study.enqueueTrial(defaultParams(profile));
+ * ```
  */
 export function defaultParams(profile: TableProfile): Record<string, string | number | boolean> {
   const params: Record<string, string | number | boolean> = {
@@ -110,6 +122,11 @@ function batchChoices(rows: number): number[] {
  * Embedding layer would only add a bottleneck; what matters is how many levels get their own
  * vector (`maxCategories`, rarer ones share 'other') and whether the column is worth its
  * parameters at all (`highCardinality: drop`), and both are searched.
+ *
+ * @example
+ * ```ts
+ * const c = suggestCandidate(trial, profile);
+ * ```
  */
 export function suggestCandidate(trial: Trial, profile: TableProfile): Candidate {
   const maxCategories = profile.categorical.length
@@ -176,6 +193,11 @@ function round(x: number): number {
 /**
  * BatchNorm1d cannot train on a batch of one sample, so a batch size that leaves one sample in
  * the last batch of some training set grows by one (the config records the size used).
+ *
+ * @example
+ * ```ts
+ * safeBatchSize(candidate, [65, 100]); // 32 -> 34 with BatchNorm1d
+ * ```
  */
 export function safeBatchSize(candidate: Candidate, trainSizes: readonly number[]): number {
   let b = candidate.batchSize;
