@@ -58,6 +58,16 @@ function main() {
     res = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, env });
   }
   if (res.status === 0) {
+    // The addon is meant to build warning-free under -Wall -Wextra: show any warning, and in CI
+    // (KILN_REQUIRE_NATIVE=1) treat one as a failed build so it cannot creep in unseen.
+    const warnings = `${res.stdout ?? ''}${res.stderr ?? ''}`
+      .split('\n')
+      .filter((l) => /\bwarning:/.test(l));
+    if (warnings.length) {
+      console.log(`kiln: the native build printed ${warnings.length} compiler warning(s):`);
+      for (const w of warnings.slice(0, 20)) console.log(`  ${w}`);
+      if (REQUIRED) notBuilt(`${warnings.length} compiler warning(s) under -Wall -Wextra`);
+    }
     console.log('kiln: native backend built (build/Release/kiln_native.node).');
     console.log(
       existsSync(join('build', 'Release', 'kiln_dist.node'))
