@@ -20,6 +20,8 @@
       "target_name": "kiln_native",
       "sources": [
         "native/src/addon.cc",
+        "native/src/conv.cc",
+        "native/src/conv_addon.cc",
         "native/src/gemm.cc",
         "native/src/gemm_generic.cc",
         "native/src/ops_addon.cc",

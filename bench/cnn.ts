@@ -7,6 +7,7 @@
  * best of alternating rounds. Ends with kiln's step time by kernel and the share outside kernels.
  * Run: npx tsx bench/cnn.ts [--rounds R] [--steps S] [--samples N]
  */
+import { nativeBinding } from '../src/backend/native/index.js';
 import { backend } from '../src/backend/registry.js';
 import * as k from '../src/index.js';
 import { bestOfRounds, contenders, type LocalWork, line, localRunner, warmUp } from './peers.js';
@@ -45,8 +46,24 @@ function instrument(times: Map<string, number>): () => void {
       return r;
     };
   }
+  // The fused convolution is called past the backend object (src/ops/conv.ts).
+  const conv = nativeBinding()?.conv as unknown as Record<string, unknown> | null | undefined;
+  const savedConv = new Map<string, unknown>();
+  for (const [name, fn] of Object.entries(conv ?? {})) {
+    if (typeof fn !== 'function' || !conv) continue;
+    savedConv.set(name, fn);
+    const kernel = fn as (...args: unknown[]) => unknown;
+    conv[name] = (...args: unknown[]) => {
+      const start = performance.now();
+      const r = kernel.apply(conv, args);
+      const key = `conv.${name}`;
+      times.set(key, (times.get(key) ?? 0) + performance.now() - start);
+      return r;
+    };
+  }
   return () => {
     for (const [name, fn] of saved) b[name] = fn;
+    for (const [name, fn] of savedConv) if (conv) conv[name] = fn;
   };
 }
 

@@ -12,6 +12,7 @@
 namespace kiln {
 void register_ops(napi_env env, napi_value exports);     // ops_addon.cc
 void register_window(napi_env env, napi_value exports);  // window_addon.cc
+void register_conv(napi_env env, napi_value exports);    // conv_addon.cc
 }
 
 namespace {
@@ -128,6 +129,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setGemmKernel", Napi::Function::New(env, SetGemmKernel, "setGemmKernel"));
   kiln::register_ops(env, exports);
   kiln::register_window(env, exports);
+  kiln::register_conv(env, exports);
   return exports;
 }
 

@@ -205,6 +205,15 @@ void gemm(const Gemm<T>& g, const BatchPlan& plan) {
 void gemm_f32(const Gemm<float>& g, const BatchPlan& plan) { gemm(g, plan); }
 void gemm_f64(const Gemm<double>& g, const BatchPlan& plan) { gemm(g, plan); }
 
+void gemm_serial(const Gemm<float>& g) {
+  const KernelSet& k = ks();
+  if (g.m > 0 && g.n > 0) rect_full(k.f32, g, k.mr32, k.nr32);
+}
+void gemm_serial(const Gemm<double>& g) {
+  const KernelSet& k = ks();
+  if (g.m > 0 && g.n > 0) rect_full(k.f64, g, k.mr64, k.nr64);
+}
+
 namespace {
 bool select_impl(const char* name) {
   const KernelSet* cands[] = {kernels_avx512(), kernels_avx2(), kernels_generic()};

@@ -53,6 +53,11 @@ struct BatchPlan {
 void gemm_f32(const Gemm<float>& g, const BatchPlan& plan);
 void gemm_f64(const Gemm<double>& g, const BatchPlan& plan);
 
+// One product on the calling thread only (for callers that split work across the pool
+// themselves, as the fused convolution does by sample).
+void gemm_serial(const Gemm<float>& g);
+void gemm_serial(const Gemm<double>& g);
+
 // Selects the kernel set by name ("avx512f", "avx2", "generic"); false if unavailable here.
 bool select_kernels(const char* name);
 const char* kernel_name();

@@ -55,9 +55,11 @@ inline void copy_row(T* __restrict d, const T* __restrict s, long n) {
     for (long j = 0; j < n; ++j) d[j] = s[j];
 }
 
+// Units [u0, u1) of im2col on the calling thread.
 template <class T>
-void im2col_t(const Geom& g, const T* __restrict x, const Strided& xv, T* __restrict out) {
-  auto body = [&, g](long u0, long u1) {
+void im2col_units(const Geom g, const T* __restrict x, const Strided& xv, T* __restrict out,
+                  long u0, long u1) {
+  {
     if (u0 >= u1) return;  // also an empty batch: n == 0 must not divide below
     // g is copied: the compiler then keeps its fields in registers across the stores to out.
     const long plane = g.oh * g.ow, ow = g.ow;
@@ -99,13 +101,20 @@ void im2col_t(const Geom& g, const T* __restrict x, const Strided& xv, T* __rest
       }
       rj = valid_range(b, g.sw, g.pw, g.dw, g.w, g.ow);
     }
-  };
-  for_units(g.c * g.kh * g.kw * g.n, g.oh * g.ow, body);
+  }
 }
 
 template <class T>
-void col2im_t(const Geom& g, const T* __restrict cols, const Strided& cv, T* __restrict out) {
-  auto body = [&, g](long p0, long p1) {
+void im2col_t(const Geom& g, const T* __restrict x, const Strided& xv, T* __restrict out) {
+  auto body = [&](long u0, long u1) { im2col_units(g, x, xv, out, u0, u1); };
+  for_units(g.c * g.kh * g.kw * g.n, g.oh * g.ow, body);
+}
+
+// Planes [p0, p1) of col2im on the calling thread.
+template <class T>
+void col2im_planes(const Geom g, const T* __restrict cols, const Strided& cv, T* __restrict out,
+                   long p0, long p1) {
+  {
     // g is copied so that its fields stay in registers across the stores to out.
     const long plane = g.h * g.w;
     const long* cs = cv.st;
@@ -136,11 +145,29 @@ void col2im_t(const Geom& g, const T* __restrict cols, const Strided& cv, T* __r
         }
       }
     }
-  };
+  }
+}
+
+template <class T>
+void col2im_t(const Geom& g, const T* __restrict cols, const Strided& cv, T* __restrict out) {
+  auto body = [&](long p0, long p1) { col2im_planes(g, cols, cv, out, p0, p1); };
   for_units(g.n * g.c, g.kh * g.kw * g.oh * g.ow + g.h * g.w, body);
 }
 
 }  // namespace
+
+void im2col_serial(const Geom& g, const float* x, const Strided& xv, float* out) {
+  im2col_units(g, x, xv, out, 0, g.c * g.kh * g.kw * g.n);
+}
+void im2col_serial(const Geom& g, const double* x, const Strided& xv, double* out) {
+  im2col_units(g, x, xv, out, 0, g.c * g.kh * g.kw * g.n);
+}
+void col2im_serial(const Geom& g, const float* cols, const Strided& cv, float* out) {
+  col2im_planes(g, cols, cv, out, 0, g.n * g.c);
+}
+void col2im_serial(const Geom& g, const double* cols, const Strided& cv, double* out) {
+  col2im_planes(g, cols, cv, out, 0, g.n * g.c);
+}
 
 bool im2col(DT t, const Geom& g, const void* x, const Strided& xv, void* out, long out_off) {
   if (t == DT::F32)

@@ -55,6 +55,12 @@ inline void for_units(long units, long work, Body& body) {
 bool im2col(DT t, const Geom& g, const void* x, const Strided& xv, void* out, long out_off);
 // cols [c, kh, kw, n, oh, ow] (strided) -> out [n, c, h, w] contiguous, overwritten.
 bool col2im(DT t, const Geom& g, const void* cols, const Strided& cv, void* out, long out_off);
+// The same two kernels on the calling thread only (for callers that split work themselves, as
+// the fused convolution in conv.cc splits it by sample).
+void im2col_serial(const Geom& g, const float* x, const Strided& xv, float* out);
+void im2col_serial(const Geom& g, const double* x, const Strided& xv, double* out);
+void col2im_serial(const Geom& g, const float* cols, const Strided& cv, float* out);
+void col2im_serial(const Geom& g, const double* cols, const Strided& cv, double* out);
 // x [n, c, h, w] (strided) -> out and idx [n, c, oh, ow] contiguous.
 bool max_pool(DT t, const Geom& g, const void* x, const Strided& xv, void* out, long out_off,
               int32_t* idx, long idx_off);

@@ -33,7 +33,8 @@ export type StructuralOp =
   | 'im2col'
   | 'col2im'
   | 'maxPool'
-  | 'maxPoolBackward';
+  | 'maxPoolBackward'
+  | 'conv2d';
 
 /**
  * Every primitive that records a graph node. `RULES` (rules.ts) must hold exactly one rule per
@@ -55,8 +56,10 @@ export interface OpAttrs {
   cond?: Tensor;
   sizes?: readonly number[];
   pads?: readonly number[];
-  /** The sliding window of im2col, col2im and maxPool. */
+  /** The sliding window of im2col, col2im, maxPool and conv2d. */
   window?: Window2d;
+  /** Channel groups of conv2d. */
+  groups?: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { convBackward } from '../ops/conv.js';
 import { zeros } from '../ops/creation.js';
 import { cast, unary, where } from '../ops/elementwise.js';
 import { unslice } from '../ops/views.js';
@@ -255,6 +256,8 @@ export const RULES = {
     const plane = g.reshape([b, c, g.shape[2]! * g.shape[3]!]);
     return [plane.gather(2, index.reshape([b, c, oh * ow])).reshape([b, c, oh, ow])];
   },
+  // The native fused convolution (ops/conv.ts).
+  conv2d: convBackward,
 } satisfies Record<GradOp, Rule>;
 
 /**

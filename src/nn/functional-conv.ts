@@ -4,6 +4,7 @@
  * and the gradients come from the rules of those primitives.
  */
 import { recycleStorage } from '../backend/storage-pool.js';
+import { convFused } from '../ops/conv.js';
 import { requireFloat } from '../ops/core.js';
 import { composite, tracer } from '../ops/trace.js';
 import { col2im, im2col, type Window2d } from '../ops/window.js';
@@ -73,6 +74,7 @@ function convolution(
   weight: Tensor,
   bias: Tensor | null | undefined,
   options: ConvOptions,
+  relu = false,
 ): Tensor {
   const layout = spatial === 2 ? '[N,C,H,W]' : '[N,C,L]';
   checkDtypes(op, input, weight, bias);
@@ -144,6 +146,10 @@ function convolution(
       dilation: lift(dilation, 1),
     };
     const [oh, ow] = lift(out, 1);
+    // The native backend's fused kernel when it takes the call; a trace records the composite.
+    const fused =
+      tracer === null ? convFused(x4, w4, bias ?? null, window, groups, [oh, ow], relu) : null;
+    if (fused !== null) return spatial === 1 ? fused.squeeze(2) : fused;
     const n = x.shape[0]!;
     const cols = im2col(x4, window, [oh, ow]); // [C, kh, kw, N, oh, ow]
     const k = inPerGroup * window.kernel[0] * window.kernel[1];
@@ -161,7 +167,8 @@ function convolution(
       if (mm.gradFn) mm.gradFn.owned.push(cols.storage);
       else recycleStorage(cols.storage);
     }
-    return spatial === 1 ? y.squeeze(2) : y;
+    const z = relu ? y.relu() : y;
+    return spatial === 1 ? z.squeeze(2) : z;
   });
   return added ? y.squeeze(0) : y;
 }
@@ -183,6 +190,26 @@ export function conv2d(
   options: ConvOptions = {},
 ): Tensor {
   return convolution('conv2d', 2, x, weight, bias, options);
+}
+
+/**
+ * `conv2d(...).relu()` in one step: on the native backend the ReLU runs inside the convolution's
+ * kernels (forward and backward), saving two passes over the output. `nn.Sequential` uses it
+ * for a Conv2d followed by a ReLU; under a trace it records conv then relu, as written.
+ *
+ * @example
+ * ```ts
+ * const y = conv2dRelu(k.randn([8, 1, 28, 28]), k.randn([32, 1, 3, 3]), null);
+ * ```
+ */
+export function conv2dRelu(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: ConvOptions = {},
+): Tensor {
+  if (tracer !== null) return conv2d(x, weight, bias, options).relu();
+  return convolution('conv2d', 2, x, weight, bias, options, true);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Backend, View } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import { getBackend, registerBackend } from '../registry.js';
+import type { NativeConv } from './conv.js';
 import { loadNative, type NativeBinding } from './loader.js';
 
 let binding: NativeBinding | null = null;
@@ -79,4 +80,22 @@ export function nativeBinding(): NativeBinding | null {
  */
 export function fusedOptimizer(): NativeBinding | null {
   return binding !== null && getBackend() === 'native' ? binding : null;
+}
+
+let convEnabled = process.env.KILN_CONV_FUSED !== '0';
+
+/**
+ * The addon's fused convolution when the native backend is the active one and it is enabled
+ * (`KILN_CONV_FUSED=0` or `setFusedConv(false)` turn it off, for A/B benchmarks), else null:
+ * convolutions then run as im2col + matmul.
+ */
+export function fusedConv(): NativeConv | null {
+  return convEnabled && binding !== null && getBackend() === 'native' ? binding.conv : null;
+}
+
+/** Turns the fused convolution on or off (benchmarks compare both); returns the old setting. */
+export function setFusedConv(enabled: boolean): boolean {
+  const was = convEnabled;
+  convEnabled = enabled;
+  return was;
 }

@@ -3,11 +3,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { View } from '../backend.js';
+import { type NativeConv, type RawConv, wrapConv } from './conv.js';
 import { type NativeOps, opTableMismatch, type RawOps, wrapOps } from './ops.js';
 import { type NativeWindow, type RawWindow, wrapWindow } from './window.js';
 
 /** The raw exports of `build/Release/kiln_native.node` (see native/src/addon.cc). */
-interface RawAddon extends RawOps, RawWindow {
+interface RawAddon extends RawOps, RawWindow, Partial<RawConv> {
   matmul(a: View['storage'], b: View['storage'], out: View['storage'], params: Float64Array): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -32,6 +33,8 @@ export interface NativeBinding extends NativeOps, NativeWindow {
   gemmKernel(): string;
   /** Forces a GEMM kernel set (tests and benchmarks); false if this CPU cannot run it. */
   setGemmKernel(name: string): boolean;
+  /** The fused convolution kernels, or null when this addon build lacks them. */
+  readonly conv: NativeConv | null;
 }
 
 export type NativeLoadResult =
@@ -60,6 +63,7 @@ function wrap(raw: RawAddon): NativeBinding {
   return {
     ...wrapOps(raw),
     ...wrapWindow(raw),
+    conv: wrapConv(raw),
     matmul(a: View, b: View, out: View, accumulate = false): void {
       const os = out.shape;
       const r = os.length;

@@ -4,10 +4,11 @@ import { ValueError } from '../../tensor/errors.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { perDim, type SizeArg } from '../conv-args.js';
-import { conv1d, conv2d, convTranspose2d } from '../functional-conv.js';
+import { conv1d, conv2d, conv2dRelu, convTranspose2d } from '../functional-conv.js';
 import { calculateFanInAndFanOut, kaimingUniform, uniform } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
+import { ReLU } from './activation.js';
 
 /** Options of `Conv1d` and `Conv2d` (PyTorch's keywords). */
 export interface ConvLayerOptions {
@@ -152,6 +153,14 @@ export class Conv2d extends ConvBase {
   }
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.options);
+  }
+  /**
+   * This layer and a plain ReLU after it in one step (`nn.Sequential` asks), or null when
+   * `next` is anything else or either class is subclassed (its forward may differ).
+   */
+  forwardWith(x: Tensor, next: Module): Tensor | null {
+    if (this.constructor !== Conv2d || next.constructor !== ReLU) return null;
+    return conv2dRelu(x, this.weight, this.bias, this.options);
   }
   protected override extraRepr(): string {
     return this.describe(this.options);

@@ -2,6 +2,11 @@ import { ValueError } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
+/** A layer that can compute itself followed by `next` in one step (null: it cannot). */
+interface FusesNext {
+  forwardWith(x: unknown, next: Module): Tensor | null;
+}
+
 /**
  * Runs modules one after another, as `torch.nn.Sequential`: `new Sequential(a, b, c)` names
  * them `0`, `1`, `2` (state-dict keys `0.weight`...), `new Sequential({ fc1: a, act: b })`
@@ -81,7 +86,16 @@ export class Sequential extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     let y: unknown = x;
-    for (const m of this.#modules) y = m.forward(y);
+    const mods = this.#modules;
+    for (let i = 0; i < mods.length; i++) {
+      const m = mods[i]! as Module & Partial<FusesNext>;
+      // A layer that runs itself and the next one in one kernel (Conv2d + ReLU) does so.
+      const fused = i + 1 < mods.length && m.forwardWith ? m.forwardWith(y, mods[i + 1]!) : null;
+      if (fused !== null) {
+        y = fused;
+        i++;
+      } else y = m.forward(y);
+    }
     return y as Tensor;
   }
 }

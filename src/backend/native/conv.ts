@@ -1,0 +1,131 @@
+import type { View, Window2d } from '../backend.js';
+
+type Storage = View['storage'];
+
+/** The addon's raw fused-convolution exports (native/src/conv_addon.cc). */
+export interface RawConv {
+  convForward(x: Storage, w: Storage, bias: Storage, out: Storage, params: Float64Array): boolean;
+  convBackward(
+    dy: Storage,
+    x: Storage,
+    w: Storage,
+    y: Storage,
+    dx: Storage,
+    dw: Storage,
+    db: Storage,
+    params: Float64Array,
+  ): boolean;
+}
+
+/** The gradients `NativeConv.backward` computes: each view is overwritten, null to skip it. */
+export interface ConvGrads {
+  dx: View | null;
+  dw: View | null;
+  db: View | null;
+}
+
+/**
+ * The native fused 2-D convolution over [N, C, H, W] float32/float64 data: per sample, im2col
+ * into a small column buffer and one GEMM straight into the NCHW output. The weight, bias, dy
+ * and results are contiguous views; x may be strided. Each returns false for a dtype or geometry
+ * it does not take (the caller then runs the im2col + matmul composite).
+ */
+export interface NativeConv {
+  /** out [N, O, OH, OW] = conv(x, w) + bias, then max(0, .) when `relu`. */
+  forward(
+    x: View,
+    w: View,
+    bias: View | null,
+    window: Window2d,
+    groups: number,
+    relu: boolean,
+    out: View,
+  ): boolean;
+  /**
+   * The gradients (dx [N, C, H, W], dw [O, C/groups, kh, kw], db [O]) from dy [N, O, OH, OW]
+   * in one pass over the samples; with `y` (the forward's output) the forward applied ReLU and
+   * dy is masked by y > 0 first.
+   */
+  backward(
+    dy: View,
+    x: View,
+    w: View,
+    y: View | null,
+    window: Window2d,
+    groups: number,
+    grads: ConvGrads,
+  ): boolean;
+}
+
+// Layout shared with conv_addon.cc: image [N, C, H, W], output [OH, OW], the window (kernel,
+// stride, padding, dilation), out channels, groups, x view (offset, 4 strides), offsets of w,
+// bias (-1: none), dy, the forward's result, the relu flag, then the offsets of y, dx, dw, db.
+const O = 14;
+const X_OFF = 16;
+const W_OFF = 21;
+const B_OFF = 22;
+const DY_OFF = 23;
+const OUT_OFF = 24;
+const RELU = 25;
+const Y_OFF = 26;
+const DX_OFF = 27;
+const params = new Float64Array(30);
+
+function geometry(
+  image: readonly number[],
+  out: readonly number[],
+  w: Window2d,
+  groups: number,
+): void {
+  const p = params;
+  p[0] = image[0]!;
+  p[1] = image[1]!;
+  p[2] = image[2]!;
+  p[3] = image[3]!;
+  p[4] = out[2]!;
+  p[5] = out[3]!;
+  p[6] = w.kernel[0];
+  p[7] = w.kernel[1];
+  p[8] = w.stride[0];
+  p[9] = w.stride[1];
+  p[10] = w.padding[0];
+  p[11] = w.padding[1];
+  p[12] = w.dilation[0];
+  p[13] = w.dilation[1];
+  p[O] = out[1]!;
+  p[O + 1] = groups;
+}
+
+function xView(x: View): void {
+  params[X_OFF] = x.offset;
+  for (let d = 0; d < 4; d++) params[X_OFF + 1 + d] = x.strides[d]!;
+}
+
+/** Binds the raw exports to views, or null when this addon build lacks them. */
+export function wrapConv(raw: Partial<RawConv>): NativeConv | null {
+  const { convForward, convBackward } = raw;
+  if (!convForward || !convBackward) return null;
+  return {
+    forward(x, w, bias, window, groups, relu, out) {
+      geometry(x.shape, out.shape, window, groups);
+      xView(x);
+      params[W_OFF] = w.offset;
+      params[B_OFF] = bias ? bias.offset : -1;
+      params[OUT_OFF] = out.offset;
+      params[RELU] = relu ? 1 : 0;
+      return convForward(x.storage, w.storage, (bias ?? w).storage, out.storage, params);
+    },
+    backward(dy, x, w, y, window, groups, grads) {
+      geometry(x.shape, dy.shape, window, groups);
+      xView(x);
+      params[W_OFF] = w.offset;
+      params[DY_OFF] = dy.offset;
+      params[RELU] = y ? 1 : 0;
+      params[Y_OFF] = y ? y.offset : -1;
+      const results = [grads.dx, grads.dw, grads.db];
+      for (const [i, r] of results.entries()) params[DX_OFF + i] = r ? r.offset : -1;
+      const [dx, dw, db] = results.map((r) => (r ?? dy).storage) as [Storage, Storage, Storage];
+      return convBackward(dy.storage, x.storage, w.storage, (y ?? dy).storage, dx, dw, db, params);
+    },
+  };
+}
