@@ -74,10 +74,10 @@ export interface TPESamplerOptions {
   considerEndpoints?: boolean;
   /**
    * What the magic clip's floor, range / (1 + count), counts for the "good" estimator:
-   * `'study'` (default), the larger of its kernels and (n + 1)^min(1, 2 / d) for n finished
-   * trials and d numeric parameters modelled jointly, so in one or two dimensions the good
-   * estimator narrows as the study grows and refines the best region, while from four
-   * dimensions on (where narrow kernels get stuck) it stays Optuna's, and so it does while
+   * `'study'` (default), the larger of its kernels and (n + 1)^min(1, 4 / d) for n finished
+   * trials and d numeric parameters modelled jointly, so in up to four dimensions the good
+   * estimator narrows as the study grows and refines the best region, less so beyond, and in
+   * ten or more (where narrow kernels get stuck) it stays Optuna's, and so it does while
    * other trials are running (parallel workers); `'kernels'`, its own kernels, as Optuna.
    */
   magicClipCount?: 'study' | 'kernels';
@@ -259,14 +259,14 @@ export class TPESampler implements Sampler {
 
 /**
  * The good estimator's magic-clip count under `magicClipCount: 'study'`: its kernels, or
- * (n + 1)^min(1, 2 / d) when larger. A schedule chosen by measurement (docs/benchmarks.md): a
- * floor shrinking like 1/n sharpens the search in one or two dimensions (Branin, conditional
- * one-dimensional parameters) but traps it in ten (Rosenbrock), where n^(2/d) stays below the
- * kernel count and Optuna's floor applies.
+ * (n + 1)^min(1, 4 / d) when larger. A schedule chosen by measurement (docs/benchmarks.md): a
+ * floor shrinking like 1/n sharpens the search in a few dimensions (Branin, Hartmann-6,
+ * conditional one-dimensional parameters) but traps it in ten (Rosenbrock), where n^(4/d)
+ * stays below the kernel count and Optuna's floor applies.
  */
 function studyClipCount(kernels: number, finished: number, dists: Distribution[]): number {
   const numeric = dists.filter((d) => d.type !== 'categorical').length;
-  return Math.max(kernels, (finished + 1) ** Math.min(1, 2 / Math.max(1, numeric)));
+  return Math.max(kernels, (finished + 1) ** Math.min(1, 4 / Math.max(1, numeric)));
 }
 
 /** Internal values of the trials that have every parameter of the space. */
