@@ -185,7 +185,10 @@ export class StudyTables {
   async updateTrial(trialId: number, update: TrialUpdate): Promise<TrialRecord> {
     if (update.state !== undefined) checkState(update.state);
     await this.db.transaction(async (tx) => {
-      const [row] = await tx.all('SELECT * FROM trials WHERE id = ?', [trialId]);
+      // Read-modify-write: PostgreSQL must lock the row, or two updates of one trial (its params
+      // and its run link) lose one another's fields. SQLite's write transactions are exclusive.
+      const lock = this.db.dialect === 'postgresql' ? ' FOR UPDATE' : '';
+      const [row] = await tx.all(`SELECT * FROM trials WHERE id = ?${lock}`, [trialId]);
       if (!row) throw new ValueError(`updateTrial: no trial with id ${trialId}`);
       const old = toTrial(row, []);
       const params = { ...old.params };

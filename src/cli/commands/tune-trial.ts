@@ -56,6 +56,35 @@ class FailTrialOnNaN implements Callback {
   }
 }
 
+/**
+ * Keeps the trial's heartbeat going while it trains: the study's own timer cannot fire during
+ * training (a fit never waits on the event loop), and a trial whose heartbeat stops is failed by
+ * the other processes. Each beat also gives timers (progress, metric writes) a turn.
+ */
+class TrialHeartbeat implements Callback {
+  private lastBeat = Date.now();
+  private lastTurn = Date.now();
+
+  constructor(
+    private readonly study: Study,
+    private readonly trialId: number,
+  ) {}
+
+  async onBatchEnd(): Promise<void> {
+    const storage = this.study.storage;
+    const now = Date.now();
+    if (storage.heartbeat && now - this.lastBeat >= (storage.heartbeatMs ?? 10_000)) {
+      this.lastBeat = now;
+      await storage.heartbeat([this.trialId]);
+    }
+    // Ten times a second, timers and signals (Ctrl-C) get a turn.
+    if (now - this.lastTurn >= 100) {
+      this.lastTurn = now;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
 /** Re-reads other workers' trials before the pruner looks at them. */
 class RefreshStudy implements Callback {
   constructor(private readonly study: Study) {}
@@ -133,7 +162,7 @@ export async function trainTrial(
     config.seed,
     sampleWeights(config, data),
   );
-  const callbacks: Callback[] = [];
+  const callbacks: Callback[] = [new TrialHeartbeat(ctx.study, trial.trialId)];
   if (config.callbacks.terminateOnNaN ?? true) callbacks.push(new FailTrialOnNaN());
   if (config.callbacks.earlyStopping)
     callbacks.push(new EarlyStopping(config.callbacks.earlyStopping));

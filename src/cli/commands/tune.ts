@@ -219,15 +219,30 @@ export async function tuneCommand(
   };
   process.once('SIGINT', onInterrupt);
   try {
-    await study.optimize(objective, {
-      maxTrials: tune.trials,
-      ...(tune.timeout !== undefined ? { timeout: tune.timeout } : {}),
-      callbacks: [() => progress?.poll()],
-    });
-    if (fatal) throw fatal;
-    await workers?.wait();
+    const started = Date.now();
+    const cutOff = async () => {
+      await study.refresh();
+      return study.trials.filter((t) => !countsTowardBudget(t)).length;
+    };
+    for (;;) {
+      const cutBefore = await cutOff();
+      const timeLeft =
+        tune.timeout === undefined ? undefined : tune.timeout - (Date.now() - started) / 1000;
+      if (timeLeft !== undefined && timeLeft <= 0) break;
+      await study.optimize(objective, {
+        maxTrials: tune.trials,
+        ...(timeLeft !== undefined ? { timeout: timeLeft } : {}),
+        callbacks: [() => progress?.poll()],
+      });
+      if (fatal) throw fatal;
+      await workers?.wait();
+      if (isWorker) break;
+      await waitForOthers(study, log);
+      // Trials of processes that died while this one waited no longer count: run them again.
+      const counted = study.trials.filter(countsTowardBudget).length;
+      if (counted >= tune.trials || (await cutOff()) === cutBefore) break;
+    }
     if (isWorker) return 0;
-    await waitForOthers(study, log);
     await progress?.end();
     await finishStudy(study, config, {
       store: location,
