@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { ValueError } from '../tensor/errors.js';
-import { PostgresDriver } from './postgres-driver.js';
 import { SqlStore } from './sql-store.js';
-import { SqliteDriver } from './sqlite-driver.js';
 import type { StoreOptions, TrackStore } from './types.js';
 
 /** The store file when neither `--store` nor `KILN_STORE` says otherwise: beside the run folders. */
@@ -46,6 +44,10 @@ export async function openStore(spec?: string, options: StoreOptions = {}): Prom
     throw new ValueError(
       `store '${where}': unsupported URL scheme; use a SQLite file path or a postgresql:// URL`,
     );
-  const driver = isPostgresUrl(where) ? new PostgresDriver(where) : new SqliteDriver(where);
+  // Each database client is loaded when a store of its kind is opened, so importing kiln (and
+  // training without tracking) costs neither pg's nor better-sqlite3's load time and memory.
+  const driver = isPostgresUrl(where)
+    ? new (await import('./postgres-driver.js')).PostgresDriver(where)
+    : new (await import('./sqlite-driver.js')).SqliteDriver(where);
   return SqlStore.open(driver, options);
 }
