@@ -19,12 +19,13 @@ inline To store(double v) {
   else return static_cast<To>(v);
 }
 
+// A quiet NaN for the generated formulas (maximum, minimum).
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Math.pow: unlike C's pow, pow(1, NaN) and pow(±1, ±Infinity) are NaN in JavaScript.
 inline double js_pow(double x, double y) {
-  if (y != y) return kNaN;
-  if (std::isinf(y) && std::fabs(x) == 1) return kNaN;
+  if (y != y) return std::numeric_limits<double>::quiet_NaN();
+  if (std::isinf(y) && std::fabs(x) == 1) return std::numeric_limits<double>::quiet_NaN();
   return std::pow(x, y);
 }
 
