@@ -204,4 +204,75 @@ describe('kiln tune processes', () => {
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
     db.close();
   });
+
+  it('tune.workers: 2 runs trials in two processes, the first shows them all', async () => {
+    const dir = mkdtempSync(join(tmp, 'workers-'));
+    const config = irisTuneConfig(dir, (doc) => {
+      // Trials long enough that the second process (started by the first) gets some.
+      doc.training = { epochs: 120, batchSize: 16 };
+      doc.tune = { trials: 4, workers: 2, sampler: { type: 'tpe', seed: 0 } };
+    });
+    const r = await tune([config]).done;
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /2 worker\(s\)/);
+    for (let n = 0; n < 4; n++) assert.match(r.out, new RegExp(`trial ${n} \\(\\d/4\\) complete`));
+    const store = await openStore(join(dir, 'runs', 'kiln.db'));
+    try {
+      const trials = await studyTrials(store, 'iris-t');
+      assert.equal(trials.length, 4);
+      const pids = new Set<number>();
+      for (const t of trials) pids.add((await store.getRun(t.runId ?? ''))!.pid);
+      assert.equal(pids.size, 2, 'both processes ran trials');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('Ctrl-C marks the running trial interrupted, and a rerun runs it again', async () => {
+    const dir = mkdtempSync(join(tmp, 'sigint-'));
+    const config = slowConfig(dir, null, 3);
+    const location = join(dir, 'runs', 'kiln.db');
+    const first = tune([config]);
+    for (const end = Date.now() + 60_000; ; await sleep(100)) {
+      try {
+        await (await openStore(location)).close();
+        break;
+      } catch (e) {
+        if (Date.now() > end) throw e;
+      }
+    }
+    const store = await openStore(location);
+    try {
+      await waitForTrial(
+        store,
+        'iris-t',
+        (t) => t.number === 1 && t.state === 'running' && t.intermediate.length < 15,
+      );
+      first.child.kill('SIGINT');
+      const r = await first.done;
+      assert.equal(r.code, 130);
+      assert.match(r.err, /interrupted; run the same command to continue the study/);
+      const trials = await studyTrials(store, 'iris-t');
+      assert.deepEqual(
+        trials.map((t) => t.state),
+        ['complete', 'fail'],
+      );
+      assert.match(trials[1]!.error ?? '', /^interrupted/);
+    } finally {
+      await store.close();
+    }
+    const rerun = await tune([config, '--trials', '2']).done;
+    assert.equal(rerun.code, 0, rerun.err);
+    assert.match(rerun.out, /2 trials \(1 already run, continuing\)/);
+    const after = await openStore(location);
+    try {
+      const trials = await studyTrials(after, 'iris-t');
+      assert.deepEqual(
+        trials.map((t) => t.state),
+        ['complete', 'fail', 'complete'],
+      );
+    } finally {
+      await after.close();
+    }
+  });
 });

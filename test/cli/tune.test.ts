@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tuneSchema } from '../../src/cli/commands/tune-config.js';
+import { finalConfig } from '../../src/cli/commands/tune-final.js';
 import { loadConfig } from '../../src/cli/config.js';
 import { openStore } from '../../src/track/open.js';
+import type { TrialRecord } from '../../src/track/types.js';
 import { assertOneLine, ROOT, runMain } from './helpers.js';
 import { irisTuneConfig } from './tune-helpers.js';
 
@@ -106,6 +108,45 @@ describe('kiln tune', () => {
     assert.ok(pruned.length > 0, 'the median pruner stopped some trials');
     for (const t of pruned) assert.ok(t.intermediate.length < 6);
     assert.match(r.out, /pruned val_loss [\d.]+ at epoch \d/);
+  });
+
+  it('a fresh single-process study is reproducible under its sampler seed', async () => {
+    const runs = [];
+    for (const name of ['a', 'b']) {
+      const dir = mkdtempSync(join(tmp, `seed-${name}-`));
+      const config = irisTuneConfig(dir, (doc) => {
+        doc.tune = { trials: 3, sampler: { type: 'tpe', seed: 7 } };
+      });
+      const r = await runMain(['tune', config]);
+      assert.equal(r.code, 0, r.err);
+      runs.push(await trialsOf(join(dir, 'runs', 'kiln.db'), 'iris-t'));
+    }
+    const [a, b] = runs as [TrialRecord[], TrialRecord[]];
+    assert.deepEqual(
+      a.map((t) => [t.params, t.value]),
+      b.map((t) => [t.params, t.value]),
+    );
+    assert.notDeepEqual(a[0]!.params, a[1]!.params);
+  });
+
+  it('the final config learns from train + validation; validation-watching callbacks adapt', () => {
+    const best = {
+      split: { validation: 0.2 },
+      training: { epochs: 50, batchSize: 16 },
+      callbacks: {
+        earlyStopping: { patience: 3 },
+        reduceLROnPlateau: { factor: 0.5 },
+        checkpoint: { monitor: 'val_accuracy' },
+      },
+    };
+    assert.deepEqual(finalConfig(best, 12), {
+      training: { epochs: 12, batchSize: 16 },
+      callbacks: {
+        reduceLROnPlateau: { factor: 0.5, monitor: 'loss' },
+        checkpoint: { monitor: 'accuracy' },
+      },
+    });
+    assert.deepEqual(best.split, { validation: 0.2 }, 'the best config itself is unchanged');
   });
 
   it('rejects bad search and tune sections with one line naming the file and field', async () => {
