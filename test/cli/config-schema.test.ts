@@ -7,7 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadConfig, resolveConfigPaths, validateConfig } from '../../src/cli/config.js';
+import {
+  configSchema,
+  loadConfig,
+  resolveConfigPaths,
+  validateConfig,
+} from '../../src/cli/config.js';
 import { ConfigError } from '../../src/tensor/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-config-schema-'));
@@ -212,14 +217,16 @@ describe('config schema: how problems are worded', () => {
   it('unknown fields: did-you-mean and the fields of that section, at every level', () => {
     const top = rejects(
       withOverrides({ trainig: {} }),
-      /: \(top level\): unknown field 'trainig'; did you mean 'training'\? \(fields: name, seed, task, data, preprocess, split, model, init, optimizer, loss, schedule, training, metrics, callbacks, output\)$/,
+      /: \(top level\): unknown field 'trainig'; did you mean 'training'\? \(fields: name, seed, /,
     );
-    assert.ok(top.includes('(fields: name,'));
+    assert.ok(top.endsWith(`(fields: ${Object.keys(configSchema.shape).join(', ')})`), top);
     // data is a pipe (schema -> transform); split, preprocess, callbacks and output have defaults.
-    rejects(
+    const dataFields = Object.keys(configSchema.shape.data.in.shape).join(', ');
+    const msg = rejects(
       withOverrides({ data: { ...BASE.data, targt: 'y' } }),
-      /data: unknown field 'targt'; did you mean 'target'\? \(fields: format, path, train, test, trainLabels, testLabels, target, label, columns, header, delimiter, categorical, missing, limit, testLimit, drop, types, maxCategories, missingIndicator, missingValues, dates, sampling, window, horizon, season, dateFeatures\)$/,
+      /data: unknown field 'targt'; did you mean 'target'\? \(fields: format, path, /,
     );
+    assert.ok(msg.endsWith(`(fields: ${dataFields})`), msg);
     rejects(
       withOverrides({ split: { valdation: 0.1 } }),
       /split: unknown field 'valdation'; did you mean 'validation'\? \(fields: validation, test, stratify\)$/,
