@@ -27,6 +27,9 @@ interface NumericKernels {
   gridHigh: number;
   /** Per kernel: minus the log of its mass on [low, high] (and minus log sigma when continuous). */
   logNorm: Float64Array;
+  /** Per kernel, for the continuous density's inner loop: 1 / sigma and logNorm - log sqrt(2 pi). */
+  invSigmas: Float64Array;
+  logConsts: Float64Array;
 }
 
 interface CategoricalKernels {
@@ -133,8 +136,15 @@ export class ParzenEstimator {
         out[p] = -Infinity;
         continue;
       }
+      // Kernels more than 40 nats below the largest add under nk * e^-40 relative: skipping
+      // their exp keeps the result to double precision and saves most of the work when the
+      // bad estimator has hundreds of kernels far from the point.
+      const cut = max - 40;
       let sum = 0;
-      for (let k = 0; k < nk; k++) sum += Math.exp((terms[k] as number) - max);
+      for (let k = 0; k < nk; k++) {
+        const v = terms[k] as number;
+        if (v > cut) sum += Math.exp(v - max);
+      }
       out[p] = max + Math.log(sum);
     }
     return out;
@@ -144,10 +154,12 @@ export class ParzenEstimator {
 function addNumericLogPdf(kern: NumericKernels, x: number, terms: Float64Array): void {
   const nk = terms.length;
   if (kern.step === 0) {
+    // The hot loop of a suggestion (candidates x kernels x dimensions): logPhi inlined.
     const t = kern.log ? Math.log(x) : x;
+    const { mus, invSigmas, logConsts } = kern;
     for (let k = 0; k < nk; k++) {
-      const z = (t - (kern.mus[k] as number)) / (kern.sigmas[k] as number);
-      terms[k]! += logPhi(z) + (kern.logNorm[k] as number);
+      const z = (t - (mus[k] as number)) * (invSigmas[k] as number);
+      terms[k]! += (logConsts[k] as number) - 0.5 * z * z;
     }
     return;
   }
@@ -229,8 +241,12 @@ function numericKernels(
     const mass = logGaussMass((low - mu) / s, (high - mu) / s);
     logNorm[k] = step === 0 ? -Math.log(s) - mass : -mass;
   }
+  const invSigmas = allSigmas.map((v) => 1 / v);
+  const logConsts = logNorm.map((v) => v + logPhi(0));
   return {
     kind: 'numeric',
+    invSigmas,
+    logConsts,
     mus: allMus,
     sigmas: allSigmas,
     low,
