@@ -42,7 +42,7 @@ export function startWorkers(
           resolve();
         });
         child.on('exit', (code, signal) => {
-          if (code !== 0 && signal !== 'SIGINT')
+          if (code !== 0 && code !== 130 && signal !== 'SIGINT')
             log(
               `worker ${i + 1} (pid ${child.pid}) stopped with ${signal ?? `exit code ${code}`}: ${err.trim().split('\n').at(-1) ?? ''}`,
             );
