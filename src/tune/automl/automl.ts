@@ -16,7 +16,7 @@ import { type LeaderboardRow, leaderboard } from './leaderboard.js';
 import { type AutomlOptions, checkAutomlOptions, searchMetric } from './options.js';
 import { prepareSearch } from './profile.js';
 import { writeAutomlFiles } from './report.js';
-import { type Candidate, defaultParams, safeBatchSize, suggestCandidate } from './space.js';
+import { type Candidate, defaultTrials, safeBatchSize, suggestCandidate } from './space.js';
 
 /**
  * What {@link automl} found and saved.
@@ -128,7 +128,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     pruner: new MedianPruner({ nStartupTrials: 5, nWarmupSteps: k === 1 ? 10 : 1 }),
     ...(options.store ? { store: options.store } : {}),
   });
-  await study.enqueueTrial(defaultParams(profile));
+  for (const params of defaultTrials(profile)) await study.enqueueTrial(params);
   const trainSizes = [...cache.trainSizes(), trainRows.length];
   await study.optimize(
     async (trial) => {

@@ -67,16 +67,20 @@ export interface Candidate {
 }
 
 /**
- * The first trial, enqueued before TPE starts: a plain two-layer MLP close to the hand-written
- * example configs, so the search never ends worse than a sensible default.
+ * The first trials, enqueued before TPE starts, so that even a budget of a few trials tries
+ * sound candidates: a plain two-layer MLP close to the hand-written example configs, and a wider
+ * one on tree-like inputs (quantile bins for numbers, high-cardinality columns left out, fewer
+ * one-hot levels) with batch normalization and more regularization.
  *
  * @example
  * ```ts
- * await study.enqueueTrial(defaultParams(profile));
+ * for (const params of defaultTrials(profile)) await study.enqueueTrial(params);
  * ```
  */
-export function defaultParams(profile: TableProfile): Record<string, string | number | boolean> {
-  const params: Record<string, string | number | boolean> = {
+export function defaultTrials(profile: TableProfile): Record<string, string | number | boolean>[] {
+  const batches = batchChoices(profile.rows);
+  const batch = (b: number) => (batches.includes(b) ? b : batches[0]!);
+  const plain: Record<string, string | number | boolean> = {
     layers: 2,
     width: 64,
     activation: 'ReLU',
@@ -86,16 +90,34 @@ export function defaultParams(profile: TableProfile): Record<string, string | nu
     lr: 3e-3,
     weightDecay: 1e-4,
     schedule: 'cosine',
-    batchSize: batchChoices(profile.rows).includes(32) ? 32 : batchChoices(profile.rows)[0]!,
+    batchSize: batch(32),
     maxEpochs: 100,
   };
-  if (profile.categorical.length) params.maxCategories = 32;
-  if (profile.highCardinality.length) params.highCardinality = 'onehot';
-  if (profile.hasMissing) params.missingIndicator = true;
-  if (profile.numeric) params.numericBins = 0;
-  if (profile.task === 'classification') params.classWeights = 'none';
-  else params.loss = 'mseLoss';
-  return params;
+  const wide: Record<string, string | number | boolean> = {
+    ...plain,
+    width: 128,
+    norm: 'BatchNorm1d',
+    dropout: 0.2,
+    lr: 2e-3,
+    weightDecay: 1e-3,
+    batchSize: batch(64),
+  };
+  if (profile.categorical.length) {
+    plain.maxCategories = 32;
+    wide.maxCategories = 16;
+  }
+  if (profile.highCardinality.length) {
+    plain.highCardinality = 'onehot';
+    wide.highCardinality = 'drop';
+  }
+  if (profile.hasMissing) plain.missingIndicator = wide.missingIndicator = true;
+  if (profile.numeric) {
+    plain.numericBins = 0;
+    wide.numericBins = 16;
+  }
+  if (profile.task === 'classification') plain.classWeights = wide.classWeights = 'none';
+  else plain.loss = wide.loss = 'mseLoss';
+  return [plain, wide];
 }
 
 /**
@@ -180,7 +202,7 @@ export function suggestCandidate(trial: Trial, profile: TableProfile): Candidate
     schedule,
     batchSize,
     maxEpochs,
-    patience: Math.max(10, Math.round(maxEpochs / 5)),
+    patience: Math.max(10, Math.round(maxEpochs / 10)),
     standardizeTarget: !classification,
   };
 }
