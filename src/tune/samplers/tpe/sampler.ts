@@ -106,7 +106,10 @@ const KNOWN = [
  * trials are split into the best `gamma(n)` and the rest, each set is modelled by a Parzen
  * estimator, and of `nEiCandidates` draws from the good model the one with the largest ratio
  * l(x)/g(x) is suggested. Pruned trials count by their last reported value at their last step;
- * with `constantLiar`, running trials count as bad.
+ * with `constantLiar`, running trials count as bad. kiln's defaults search more sharply than
+ * Optuna's (scrambled Halton start-up, more candidates, a good estimator that narrows with the
+ * study in few dimensions; docs/benchmarks.md measures them);
+ * `{ startup: 'random', nEiCandidates: 24, magicClipCount: 'kernels' }` behaves as Optuna's.
  *
  * @example
  * ```ts
