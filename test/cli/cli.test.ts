@@ -55,7 +55,7 @@ describe('kiln help and usage', () => {
     assert.equal(none.code, 1);
     assert.match(none.out, /Usage:/);
     const cases: [string[], RegExp][] = [
-      [['trian'], /unknown command 'trian'; expected train, eval, predict, summary/],
+      [['trian'], /unknown command 'trian'; expected train, tune, eval, predict, summary/],
       [['train'], /kiln train: missing the config file/],
       [['predict', 'runs/x'], /kiln predict: missing the run folder and the input file/],
       [['train', example('iris.yaml'), '--bogus'], /Unknown option '--bogus'/],
