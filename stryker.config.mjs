@@ -13,7 +13,7 @@ const groups = {
   },
   metrics: {
     mutate: ['src/train/metrics/**/*.ts'],
-    tests: ['test/train/metrics.test.ts', 'test/train/metrics-refs.test.ts', 'test/train/metrics-auc-regression.test.ts', 'test/train/metrics-edges.test.ts'],
+    tests: ['test/train/metrics-mutants.test.ts', 'test/train/metrics.test.ts', 'test/train/metrics-refs.test.ts', 'test/train/metrics-auc-regression.test.ts', 'test/train/metrics-edges.test.ts'],
   },
   safetensors: {
     mutate: ['src/io/safetensors.ts'],

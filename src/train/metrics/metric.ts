@@ -109,6 +109,7 @@ export class GrowableFloat64 {
   /** Forgets the values; keeps a small buffer so a long epoch does not pin memory forever. */
   clear(): void {
     this.length = 0;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: memory only; the buffer grows back on demand
     if (this.data.length > 1024) this.data = new Float64Array(1024);
   }
 }

@@ -113,6 +113,7 @@ abstract class AveragedScore implements Metric {
   }
 
   private checkPositive(where: string, numClasses: number | undefined): void {
+    // Stryker disable next-line ConditionalExpression: n >= undefined is false, so the first test only documents
     if (numClasses !== undefined && this.positiveClass >= numClasses) {
       throw new ValueError(
         `${where}: positiveClass ${this.positiveClass} is not a class index in [0, ${numClasses - 1}] (numClasses=${numClasses})`,
