@@ -175,6 +175,13 @@ describe('config schema: defaults and accepted values', () => {
     rejects(withOverrides({ model: [] }), /model: must list at least one layer/);
   });
 
+  it('every named entry needs its type', () => {
+    rejects(withOverrides({ optimizer: { lr: 0.1 } }), /: optimizer\.type: required$/);
+    rejects(withOverrides({ model: [{ outFeatures: 2 }] }), /: model\.0\.type: required$/);
+    rejects(withOverrides({ loss: { reduction: 'sum' } }), /: loss: /);
+    rejects(withOverrides({ schedule: { stepSize: 2 } }), /: schedule\.type: required$/);
+  });
+
   it('schedule takes an interval of epoch or batch', () => {
     const c = validateConfig(
       withOverrides({ schedule: { type: 'StepLR', stepSize: 2, interval: 'batch' } }),
@@ -389,7 +396,8 @@ describe('loadConfig', () => {
       caught = e;
     }
     assert.ok(caught instanceof ConfigError);
-    assert.match(caught.message, /bad\.yaml: not valid YAML: /);
+    // the parser's first line, not a fragment of it
+    assert.match(caught.message, /bad\.yaml: not valid YAML: [^\n]{12,}$/);
     assert.ok(!caught.message.includes('\n'), 'only the first line of the parser message');
     const invalid = write('invalid.yaml', 'name: ok\n');
     await loadRejects(invalid, /invalid\.yaml: invalid config: .*data: required/);
