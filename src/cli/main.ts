@@ -178,7 +178,7 @@ export async function main(
     }
     if (!(command in HELP) || command === 'main') {
       throw new UsageError(
-        `unknown command '${command}'; expected train, tune, automl, eval, predict, summary, ui or export (see kiln --help)`,
+        `unknown command '${command}'; expected train, tune, eval, predict, summary, ui, export or automl (see kiln --help)`,
       );
     }
     if (values.help) {
