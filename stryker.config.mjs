@@ -5,7 +5,8 @@ const groups = {
   rules: {
     mutate: ['src/autograd/rules.ts'],
     tests: ['test/ops/gradcheck.test.ts',
-      'test/ops/grad-boundaries.test.ts', 'test/ops/elementwise.test.ts', 'test/ops/linear.test.ts', 'test/ops/reduce.test.ts', 'test/ops/indexing.test.ts'],
+      'test/ops/grad-boundaries.test.ts', 'test/ops/elementwise.test.ts', 'test/ops/linear.test.ts', 'test/ops/reduce.test.ts', 'test/ops/indexing.test.ts',
+      'test/autograd/op-table-rules.test.ts', 'test/autograd/rules-mutants.test.ts'],
   },
   optim: {
     mutate: ['src/optim/**/*.ts'],
