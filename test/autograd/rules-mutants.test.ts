@@ -122,7 +122,7 @@ describe('input gradients fitted to their inputs', () => {
     assert.equal(a.grad!.dtype, 'float32');
     assert.equal(b.grad!.dtype, 'float64');
     assert.deepEqual(
-      [...a.grad!.tolist()].map((v) => Math.round(v * 1e6) / 1e6),
+      (a.grad!.tolist() as number[]).map((v) => Math.round(v * 1e6) / 1e6),
       [0.1, 0.2],
     );
   });
