@@ -6,23 +6,12 @@
  */
 import { setStoragePool } from '../src/backend/storage-pool.js';
 import * as k from '../src/index.js';
+import { kilnModel } from './cnn.js';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 6);
 k.setBackend('native');
 k.manualSeed(0);
-const { nn } = k;
-const model = new nn.Sequential(
-  new nn.Conv2d(1, 32, 3),
-  new nn.ReLU(),
-  new nn.MaxPool2d(2),
-  new nn.Conv2d(32, 64, 3),
-  new nn.ReLU(),
-  new nn.MaxPool2d(2),
-  new nn.Flatten(),
-  new nn.Linear(64 * 5 * 5, 128),
-  new nn.ReLU(),
-  new nn.Linear(128, 10),
-);
+const model = kilnModel();
 const opt = new k.optim.Adam(model.parameters(), { lr: 1e-3 });
 const samples = 8192;
 const xs = k.rand([samples, 1, 28, 28]);

@@ -5,23 +5,12 @@
 import { nativeBinding } from '../src/backend/native/index.js';
 import { backend } from '../src/backend/registry.js';
 import * as k from '../src/index.js';
+import { kilnModel } from './cnn.js';
 
 k.setBackend('native');
 k.setNumThreads(Number(process.env.KILN_THREADS ?? 1));
 k.manualSeed(0);
-const { nn } = k;
-const model = new nn.Sequential(
-  new nn.Conv2d(1, 32, 3),
-  new nn.ReLU(),
-  new nn.MaxPool2d(2),
-  new nn.Conv2d(32, 64, 3),
-  new nn.ReLU(),
-  new nn.MaxPool2d(2),
-  new nn.Flatten(),
-  new nn.Linear(64 * 5 * 5, 128),
-  new nn.ReLU(),
-  new nn.Linear(128, 10),
-);
+const model = kilnModel();
 const opt = new k.optim.Adam(model.parameters(), { lr: 1e-3 });
 const samples = 2048;
 const xs = k.rand([samples, 1, 28, 28]);

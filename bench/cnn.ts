@@ -12,7 +12,8 @@ import { backend } from '../src/backend/registry.js';
 import * as k from '../src/index.js';
 import { bestOfRounds, contenders, type LocalWork, line, localRunner, warmUp } from './peers.js';
 
-function kilnModel(): k.nn.Sequential {
+/** The MNIST CNN every CNN bench times (also bench/cnn-profile.ts, bench/cnn-pool.ts). */
+export function kilnModel(): k.nn.Sequential {
   const { nn } = k;
   return new nn.Sequential(
     new nn.Conv2d(1, 32, 3),

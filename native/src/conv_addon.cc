@@ -166,19 +166,11 @@ napi_value Backward(napi_env env, napi_callback_info info) {
 
 // Adds the kernels above to the addon's exports.
 void register_conv(napi_env env, napi_value exports) {
-  struct Entry {
-    const char* name;
-    napi_callback fn;
-  };
-  const Entry entries[] = {
+  const napi::Export entries[] = {
       {"convForward", Forward},
       {"convBackward", Backward},
   };
-  for (const Entry& e : entries) {
-    napi_value f;
-    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &f);
-    napi_set_named_property(env, exports, e.name, f);
-  }
+  napi::export_all(env, exports, entries);
 }
 
 }  // namespace kiln

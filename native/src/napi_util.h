@@ -70,5 +70,21 @@ inline bool in_bounds(long off, const long* sizes, const long* strides, int n, s
   return lo >= 0 && static_cast<size_t>(hi) < length;
 }
 
+// One exported function of an addon file: its JS name and its entry point.
+struct Export {
+  const char* name;
+  napi_callback fn;
+};
+
+// Adds each entry to `exports` as a JS function of that name.
+template <size_t N>
+inline void export_all(napi_env env, napi_value exports, const Export (&entries)[N]) {
+  for (const Export& e : entries) {
+    napi_value f;
+    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &f);
+    napi_set_named_property(env, exports, e.name, f);
+  }
+}
+
 }  // namespace napi
 }  // namespace kiln

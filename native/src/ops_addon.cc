@@ -313,21 +313,13 @@ napi_value OpTable(napi_env env, napi_callback_info) {
 
 // Adds the kernels above to the addon's exports.
 void register_ops(napi_env env, napi_value exports) {
-  struct Entry {
-    const char* name;
-    napi_callback fn;
-  };
-  const Entry entries[] = {
+  const napi::Export entries[] = {
       {"unary", Unary},     {"binary", Binary},       {"where", Where},
       {"copy", Copy},       {"fill", Fill},           {"reduce", Reduce},
       {"argReduce", ArgReduce}, {"softmax", Softmax}, {"adam", Adam},
       {"sgd", Sgd},         {"setEwParMin", SetEwParMin}, {"opTable", OpTable},
   };
-  for (const Entry& e : entries) {
-    napi_value f;
-    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &f);
-    napi_set_named_property(env, exports, e.name, f);
-  }
+  napi::export_all(env, exports, entries);
 }
 
 namespace ew {

@@ -170,21 +170,13 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
 
 // Adds the kernels above to the addon's exports.
 void register_window(napi_env env, napi_value exports) {
-  struct Entry {
-    const char* name;
-    napi_callback fn;
-  };
-  const Entry entries[] = {
+  const napi::Export entries[] = {
       {"im2col", Im2col},
       {"col2im", Col2im},
       {"maxPool", MaxPool},
       {"maxPoolBackward", MaxPoolBackward},
   };
-  for (const Entry& e : entries) {
-    napi_value f;
-    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &f);
-    napi_set_named_property(env, exports, e.name, f);
-  }
+  napi::export_all(env, exports, entries);
 }
 
 }  // namespace kiln

@@ -1,4 +1,5 @@
 import type { View, Window2d } from '../backend.js';
+import { writeWindowHeader } from './window.js';
 
 type Storage = View['storage'];
 
@@ -77,23 +78,9 @@ function geometry(
   w: Window2d,
   groups: number,
 ): void {
-  const p = params;
-  p[0] = image[0]!;
-  p[1] = image[1]!;
-  p[2] = image[2]!;
-  p[3] = image[3]!;
-  p[4] = out[2]!;
-  p[5] = out[3]!;
-  p[6] = w.kernel[0];
-  p[7] = w.kernel[1];
-  p[8] = w.stride[0];
-  p[9] = w.stride[1];
-  p[10] = w.padding[0];
-  p[11] = w.padding[1];
-  p[12] = w.dilation[0];
-  p[13] = w.dilation[1];
-  p[O] = out[1]!;
-  p[O + 1] = groups;
+  writeWindowHeader(params, image, out[2]!, out[3]!, w);
+  params[O] = out[1]!;
+  params[O + 1] = groups;
 }
 
 function xView(x: View): void {

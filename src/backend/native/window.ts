@@ -31,9 +31,18 @@ const OUT_OFF = 21;
 const IDX_OFF = 22;
 const params = new Float64Array(27);
 
-/** Writes the image and output sizes and the window. */
-function geometry(image: readonly number[], oh: number, ow: number, w: Window2d | null): void {
-  const p = params;
+/**
+ * Writes the header both window-kernel layouts share (window_addon.cc, conv_addon.cc): image
+ * [N, C, H, W] in slots 0-3, output [OH, OW] in 4-5, the window (kernel, stride, padding,
+ * dilation) in 6-13; `w` null writes a valid placeholder window (maxPoolBackward needs none).
+ */
+export function writeWindowHeader(
+  p: Float64Array,
+  image: readonly number[],
+  oh: number,
+  ow: number,
+  w: Window2d | null,
+): void {
   p[0] = image[0]!;
   p[1] = image[1]!;
   p[2] = image[2]!;
@@ -41,7 +50,6 @@ function geometry(image: readonly number[], oh: number, ow: number, w: Window2d 
   p[4] = oh;
   p[5] = ow;
   if (w === null) {
-    // maxPoolBackward needs no window: a valid placeholder.
     p.fill(1, 6, 14);
     p[10] = 0;
     p[11] = 0;
@@ -69,21 +77,21 @@ export function wrapWindow(raw: RawWindow): NativeWindow {
   return {
     im2col(x, w, out) {
       const os = out.shape;
-      geometry(x.shape, os[4]!, os[5]!, w);
+      writeWindowHeader(params, x.shape, os[4]!, os[5]!, w);
       strides(x, IN_OFF);
       params[OUT_OFF] = out.offset;
       return raw.im2col(x.storage, out.storage, params);
     },
     col2im(cols, w, out) {
       const cs = cols.shape;
-      geometry(out.shape, cs[4]!, cs[5]!, w);
+      writeWindowHeader(params, out.shape, cs[4]!, cs[5]!, w);
       strides(cols, IN_OFF);
       params[OUT_OFF] = out.offset;
       return raw.col2im(cols.storage, out.storage, params);
     },
     maxPool(x, w, out, indices) {
       const os = out.shape;
-      geometry(x.shape, os[2]!, os[3]!, w);
+      writeWindowHeader(params, x.shape, os[2]!, os[3]!, w);
       strides(x, IN_OFF);
       params[OUT_OFF] = out.offset;
       params[IDX_OFF] = indices.offset;
@@ -91,7 +99,7 @@ export function wrapWindow(raw: RawWindow): NativeWindow {
     },
     maxPoolBackward(grad, indices, out) {
       const gs = grad.shape;
-      geometry(out.shape, gs[2]!, gs[3]!, null);
+      writeWindowHeader(params, out.shape, gs[2]!, gs[3]!, null);
       strides(grad, IN_OFF);
       params[OUT_OFF] = out.offset;
       strides(indices, IDX_OFF);
