@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { threadId } from 'node:worker_threads';
 import * as k from '../../src/index.js';
+import { contains } from '../../src/tune/distributions.js';
 
 const { tune } = k;
 const module = new URL('./fixtures/objective.ts', import.meta.url);
@@ -65,5 +66,55 @@ describe('k.tune nJobs in worker threads', () => {
       study.trials.every((t) => t.state === 'failed'),
       JSON.stringify(study.trials.map((t) => t.state)),
     );
+  });
+
+  it('draws the same values as in the calling thread, whether drawn ahead or on demand', async () => {
+    const { fixedOrder } = await import('./fixtures/objective.js');
+    for (const make of [
+      () => new tune.RandomSampler({ seed: 7 }),
+      () => new tune.TPESampler({ seed: 7, nStartupTrials: 3 }),
+    ]) {
+      const here = await tune.createStudy({ sampler: make() });
+      await here.optimize(fixedOrder, { nTrials: 8 });
+      const there = await tune.createStudy({ sampler: make() });
+      await there.optimize({ module, exportName: 'fixedOrder' }, { nTrials: 8, nJobs: 1 });
+      assert.deepEqual(
+        there.trials.map((t) => t.params),
+        here.trials.map((t) => t.params),
+      );
+    }
+  });
+
+  it('falls back to drawing on demand when a trial departs from the predicted calls', async () => {
+    const study = await tune.createStudy({ sampler: new tune.RandomSampler({ seed: 3 }) });
+    await study.optimize({ module, exportName: 'several' }, { nTrials: 9, nJobs: 2 });
+    assert.equal(study.trials.length, 9);
+    for (const t of study.trials) {
+      assert.equal(t.state, 'complete');
+      const names = t.number % 3 === 2 ? ['a', 'n', 'c', 'extra'] : ['a', 'n', 'c'];
+      assert.deepEqual(Object.keys(t.params), names);
+      for (const name of names) {
+        assert.ok(contains(t.distributions[name]!, t.params[name]!), `${name} of ${t.number}`);
+      }
+    }
+  });
+
+  it('sends the reports of a long synchronous objective while it runs', async () => {
+    const study = await tune.createStudy({ sampler: new tune.RandomSampler({ seed: 1 }) });
+    const seen: number[] = [];
+    const poll = setInterval(() => {
+      const t = study.trials[0];
+      if (t?.state === 'running') seen.push(t.intermediateValues.size);
+    }, 10);
+    try {
+      await study.optimize({ module, exportName: 'reportSlowly' }, { nTrials: 1, nJobs: 1 });
+    } finally {
+      clearInterval(poll);
+    }
+    assert.equal(study.trials[0]!.intermediateValues.size, 8);
+    // Batched writes go out at least every WRITE_FLUSH_MS (100 ms), so the caller sees the
+    // running trial's steps arrive before it ends.
+    const midway = seen.filter((n) => n > 0 && n < 8);
+    assert.ok(midway.length > 0, `steps seen while running: ${seen.join(',')}`);
   });
 });

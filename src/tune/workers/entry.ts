@@ -1,20 +1,50 @@
-// A worker thread that runs trials of a module objective. Sampling stays in the parent: each
-// suggest call that needs a new value blocks this thread on a shared-memory reply (Atomics.wait)
-// while the parent's sampler draws it; writes (params, reports) are posted without waiting.
+// A worker thread that runs trials of a module objective. Sampling stays in the parent: a trial
+// arrives with values drawn ahead for the suggest calls it is expected to make; any other suggest
+// call blocks this thread on a shared-memory reply (Atomics.wait) while the parent's sampler draws
+// it. Writes (params, reports) are batched into the next message, or posted after WRITE_FLUSH_MS.
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Distribution, ParamValue } from '../distributions.js';
 import type { FrozenTrial } from '../frozen-trial.js';
 import { applyPatch, type TrialPatch } from '../storage.js';
 import { Trial, type TrialHost, TrialPruned } from '../trial.js';
-import { type FromWorker, HEADER_INTS, type ToWorker, type WorkerInit } from './protocol.js';
+import { type Presampled, takePresampled } from './presample.js';
+import {
+  type FromWorker,
+  HEADER_INTS,
+  type ToWorker,
+  type WorkerInit,
+  WRITE_FLUSH_MS,
+} from './protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const header = new Int32Array(init.reply, 0, HEADER_INTS);
 
+let pending: TrialPatch[] = [];
+let lastFlush = 0;
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** Posts a message with the writes not yet sent. */
 function post(message: FromWorker): void {
-  port.postMessage(message);
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  flushTimer = null;
+  lastFlush = Date.now();
+  if (pending.length === 0) {
+    port.postMessage(message);
+    return;
+  }
+  const writes = pending;
+  pending = [];
+  port.postMessage({ ...message, writes });
+}
+
+/** Queues a write; sends the queue at once when the last send is WRITE_FLUSH_MS old. */
+function queueWrite(patch: TrialPatch): void {
+  pending.push(patch);
+  // A synchronous objective blocks the timer, so the age is also checked here.
+  if (Date.now() - lastFlush >= WRITE_FLUSH_MS) post({ type: 'write' });
+  else flushTimer ??= setTimeout(() => post({ type: 'write' }), WRITE_FLUSH_MS);
 }
 
 function call(message: FromWorker): unknown {
@@ -29,15 +59,20 @@ function call(message: FromWorker): unknown {
 }
 
 class RemoteHost implements TrialHost {
-  constructor(private current: FrozenTrial) {}
+  constructor(
+    private current: FrozenTrial,
+    private readonly presampled: readonly Presampled[],
+  ) {}
   snapshot(): FrozenTrial {
     return this.current;
   }
   writeTrial(_trialId: number, _number: number, patch: TrialPatch): void {
     this.current = applyPatch(this.current, patch);
-    post({ type: 'write', patch });
+    queueWrite(patch);
   }
   sampleIndependent(_trial: FrozenTrial, name: string, distribution: Distribution): ParamValue {
+    const ahead = takePresampled(this.presampled, this.current, name, distribution);
+    if (ahead !== undefined) return ahead;
     return call({ type: 'sample', name, distribution }) as ParamValue;
   }
   shouldPrune(): boolean {
@@ -58,7 +93,8 @@ async function load(): Promise<(trial: Trial) => unknown> {
 try {
   const objective = await load();
   port.on('message', async (msg: ToWorker) => {
-    const host = new RemoteHost(msg.trial);
+    lastFlush = Date.now();
+    const host = new RemoteHost(msg.trial, msg.presampled);
     const trial = new Trial(host, msg.trial.trialId, msg.trial.number, msg.space, msg.relative);
     try {
       post({ type: 'done', result: await objective(trial) });

@@ -1,8 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { ValueError } from '../../tensor/errors.js';
+import type { Distribution } from '../distributions.js';
 import type { Budget, ObjectiveModule, StudyCallback } from '../optimize.js';
 import type { Study } from '../study.js';
 import type { Trial } from '../trial.js';
+import { predictOrder, presample } from './presample.js';
 import {
   type FromWorker,
   HEADER_INTS,
@@ -12,6 +14,11 @@ import {
 } from './protocol.js';
 
 type Outcome = number | { state: 'pruned' | 'failed'; error?: string };
+
+/** The suggest calls the next trial is expected to make (those of the latest finished trial). */
+interface Prediction {
+  order: [string, Distribution][];
+}
 
 // The worker's source sits beside this file: .ts when run from source (tsx), .js when built.
 const fromSource = import.meta.url.endsWith('.ts');
@@ -35,6 +42,7 @@ class Slot {
   constructor(
     private readonly study: Study,
     private readonly objective: ObjectiveModule,
+    private readonly prediction: Prediction,
   ) {
     [this.worker, this.ready] = this.spawn();
   }
@@ -79,10 +87,8 @@ class Slot {
   private onMessage(msg: FromWorker): void {
     const trial = this.trial;
     if (!trial) return;
+    for (const patch of msg.writes ?? []) this.study.writeTrial(trial.trialId, trial.number, patch);
     switch (msg.type) {
-      case 'write':
-        this.study.writeTrial(trial.trialId, trial.number, msg.patch);
-        break;
       case 'sample':
         this.answer(() =>
           this.study.sampleIndependent(
@@ -128,7 +134,8 @@ class Slot {
     this.trial = trial;
     const frozen = this.study.snapshot(trial.number);
     const { space, relative } = trial.relativeDraw();
-    this.worker.postMessage({ type: 'run', trial: frozen, space, relative });
+    const presampled = presample(this.study, frozen, this.prediction.order, space, relative);
+    this.worker.postMessage({ type: 'run', trial: frozen, space, relative, presampled });
     const result = await outcome;
     if (this.worker.threadId < 0) [this.worker, this.ready] = this.spawn();
     return result;
@@ -163,7 +170,8 @@ export async function runInWorkers(
   budget: Budget,
   callbacks: readonly StudyCallback[],
 ): Promise<void> {
-  const slots = Array.from({ length: nJobs }, () => new Slot(study, objective));
+  const prediction: Prediction = { order: predictOrder(study) };
+  const slots = Array.from({ length: nJobs }, () => new Slot(study, objective, prediction));
   let failure: unknown = null;
   const stopAll = () => Promise.all(slots.map((s) => s.terminate()));
   const results = await Promise.allSettled(
@@ -182,6 +190,8 @@ export async function runInWorkers(
           throw err;
         }
         const frozen = await study.tell(trial, result);
+        const names = Object.keys(frozen.distributions);
+        if (names.length > 0) prediction.order = names.map((n) => [n, frozen.distributions[n]!]);
         for (const cb of callbacks) await cb(study, frozen);
       }
     }),

@@ -2,6 +2,7 @@ import type { Distribution, ParamValue } from '../distributions.js';
 import type { FrozenTrial } from '../frozen-trial.js';
 import type { TrialPatch } from '../storage.js';
 import type { SearchSpace } from '../view.js';
+import type { Presampled } from './presample.js';
 
 /** Data a worker thread starts with. @internal */
 export interface WorkerInit {
@@ -17,17 +18,29 @@ export type ToWorker = {
   trial: FrozenTrial;
   space: SearchSpace;
   relative: Record<string, ParamValue>;
+  /** Values drawn ahead for the suggest calls the trial is expected to make. */
+  presampled: Presampled[];
 };
 
-/** Worker to parent. @internal */
-export type FromWorker =
+/**
+ * Worker to parent. A worker batches its trial's writes: they go with its next message (`writes`,
+ * applied first, in order), or on their own after {@link WRITE_FLUSH_MS}. @internal
+ */
+export type FromWorker = (
   | { type: 'ready' }
   | { type: 'loadError'; message: string }
-  | { type: 'write'; patch: TrialPatch }
+  | { type: 'write' }
   | { type: 'sample'; name: string; distribution: Distribution }
   | { type: 'shouldPrune' }
   | { type: 'done'; result: unknown }
-  | { type: 'threw'; pruned: boolean; error: string };
+  | { type: 'threw'; pruned: boolean; error: string }
+) & { writes?: TrialPatch[] };
+
+/**
+ * Longest time a worker holds a trial's writes (reports, attributes) before posting them on their
+ * own, so that pruners of other trials and the store see a long objective's progress. @internal
+ */
+export const WRITE_FLUSH_MS = 100;
 
 /** Bytes reserved for one synchronous reply (a sampled value or a boolean, as JSON). @internal */
 export const REPLY_BYTES = 1 << 16;
