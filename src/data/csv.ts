@@ -19,7 +19,7 @@ export interface CsvOptions {
   labelDtype?: 'int32' | 'float32';
   /** With int32 labels, the number of classes: labels outside 0..numClasses-1 are a `DataError`. */
   numClasses?: number;
-  /** Columns of strings to encode, by name or index; values are numbered in sorted order. */
+  /** Columns of strings to encode, by name or index; values are numbered in sorted order: numbers first, numerically, then strings by code point. */
   categorical?: Record<string, CategoricalEncoding>;
   /** Missing values ('', NA, NaN, N/A, null, ?): 'error' (default) names the line; 'drop' skips the row; `{ fill }` replaces features (a missing label is still an error). */
   missing?: 'error' | 'drop' | { fill: number };
@@ -243,10 +243,17 @@ export function parseCsv(
   return result;
 }
 
-/** Numbers sort numerically, strings lexicographically, so that "2" < "10". */
+/**
+ * Numbers first, in numeric order ("2" < "10"), then strings by code point; equal numbers written
+ * differently ("1", "1.0") by code point. A total order, so that the numbering of levels does not
+ * depend on the order of the rows (mixing the two rules per pair did: "10" < "5x" < "9" < "10").
+ */
 function compareLevels(a: string, b: string): number {
-  if (isNumeric(a) && isNumeric(b)) return Number(a) - Number(b);
-  return a < b ? -1 : a > b ? 1 : 0;
+  const na = isNumeric(a);
+  const nb = isNumeric(b);
+  if (na !== nb) return na ? -1 : 1;
+  const byCode = a < b ? -1 : a > b ? 1 : 0;
+  return na ? Number(a) - Number(b) || byCode : byCode;
 }
 
 function buildLabels(

@@ -243,6 +243,23 @@ describe('parseCsv levels and labels', () => {
     ]);
   });
 
+  it('numbers levels the same whatever the row order: numbers, then strings', () => {
+    const values = ['10', '9', '5x', '1.0', '#', '1'];
+    // Every rotation of the values and of their reverse: each pair meets in both orders.
+    const orders = [values, [...values].reverse()].flatMap((vs) =>
+      vs.map((_, i) => [...vs.slice(i), ...vs.slice(0, i)]),
+    );
+    for (const order of orders) {
+      const text = `x,y\n${order.map((v, i) => `${i},${v}`).join('\n')}\n`;
+      const r = parseCsv(text, 'p.csv', { label: 'y' });
+      assert.deepEqual(r.classes, ['1', '1.0', '9', '10', '#', '5x'], order.join(' '));
+      assert.deepEqual(
+        labels(r).map((c) => r.classes![c]),
+        order,
+      );
+    }
+  });
+
   it('a label column with any string is categorical; its classes are the sorted levels', () => {
     const r = parseCsv('a,y\n1,2\n2,10\n3,x\n4,2\n', 'l.csv', { label: 'y' });
     assert.deepEqual(r.classes, ['2', '10', 'x']);
