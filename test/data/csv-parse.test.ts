@@ -87,7 +87,13 @@ describe('parseCsv header', () => {
       [1, 2],
       [0, 3],
     ]);
-    // Only the first row can be the header: later rows of words are data.
+    // Only the first row can be the header: later rows of words are data, with or without one.
+    const later = parseCsv('x,2\ny,z\n', 'h.csv', { categorical: { 0: 'index', 1: 'index' } });
+    assert.deepEqual(later.featureNames, ['col0', 'col1']);
+    assert.deepEqual(rows(later), [
+      [0, 0],
+      [1, 1],
+    ]);
     const words = parseCsv('a,b\nx,y\nz,w\n', 'h.csv', { categorical: { a: 'index', b: 'index' } });
     assert.deepEqual(rows(words), [
       [0, 1],
@@ -104,6 +110,15 @@ describe('parseCsv header', () => {
       k.DataError,
       'h.csv line 1, column "col0": "a" is not a number (declare the column in categorical to encode strings)',
     );
+  });
+
+  it('trims the spaces around names and values', () => {
+    const r = parseCsv('a , b \n1, red \n2,red\n', 's.csv', { categorical: { b: 'index' } });
+    assert.deepEqual(r.featureNames, ['a', 'b']);
+    assert.deepEqual(rows(r), [
+      [1, 0],
+      [2, 0],
+    ]);
   });
 
   it('the header fixes the field count for the rows', () => {
@@ -210,10 +225,10 @@ describe('parseCsv missing values', () => {
 
   it('fills categorical cells, which are not a level: the index, or every one-hot column', () => {
     const text = 'x,c\n1,red\n2,NA\n3,blue\n';
-    const idx = parseCsv(text, 'f.csv', { categorical: { c: 'index' }, missing: { fill: -1 } });
+    const idx = parseCsv(text, 'f.csv', { categorical: { c: 'index' }, missing: { fill: -5 } });
     assert.deepEqual(rows(idx), [
       [1, 1],
-      [2, -1],
+      [2, -5],
       [3, 0],
     ]);
     const oh = parseCsv(text, 'f.csv', { categorical: { c: 'onehot' }, missing: { fill: 0.5 } });
@@ -282,6 +297,14 @@ describe('parseCsv levels and labels', () => {
       [2, 1, 0],
     ]);
     assert.deepEqual(labels(both), [1, 0]);
+    // A string label that is also a feature is index-encoded there, declared or not.
+    const feat = parseCsv('a,y\n1,dog\n2,cat\n', 'l.csv', { columns: ['a', 'y'], label: 'y' });
+    assert.deepEqual(feat.featureNames, ['a', 'y']);
+    assert.deepEqual(rows(feat), [
+      [1, 1],
+      [2, 0],
+    ]);
+    assert.deepEqual(labels(feat), [1, 0]);
     // With labelDtype int32 a string label column is still categorical.
     const int = parseCsv('a,y\n1,dog\n2,cat\n', 'l.csv', { label: 'y', labelDtype: 'int32' });
     assert.deepEqual(int.classes, ['cat', 'dog']);
@@ -310,6 +333,12 @@ describe('parseCsv levels and labels', () => {
       () => parseCsv(ints, 'n.csv', { label: 'y', labelDtype: 'int32', numClasses: 3 }),
       k.DataError,
       'n.csv line 4, column "y": label 3 is out of range (expected 0..2 for 3 classes)',
+    );
+    throwsExact(
+      () =>
+        parseCsv('a,y\n1,3\n2,0\n', 'n.csv', { label: 'y', labelDtype: 'int32', numClasses: 3 }),
+      k.DataError,
+      'n.csv line 2, column "y": label 3 is out of range (expected 0..2 for 3 classes)',
     );
     throwsExact(
       () => parseCsv('a,y\n1,cat\n2,dog\n3,emu\n', 'n.csv', { label: 'y', numClasses: 2 }),

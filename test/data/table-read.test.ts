@@ -58,6 +58,8 @@ describe('parseTable delimiters', () => {
       ['1', '', 'x y'],
       ['', '2', ''],
     ]);
+    // After a quoted field too.
+    assert.deepEqual(parseTable('a\tb\tc\n"x"\t\t2\n', 't.tsv').rows, [['x', '', '2']]);
     // A space delimiter: spaces are fields, not padding.
     assert.deepEqual(parseTable('a b c\n1  "q"\n', 's.txt', { delimiter: ' ' }).rows, [
       ['1', '', 'q'],
@@ -159,6 +161,8 @@ describe('parseTable records', () => {
   });
 
   it('checks the header after blank lines and a BOM, and only the header, for names', () => {
+    // Only a leading byte order mark is dropped; one inside a value stays.
+    assert.deepEqual(parseTable('a\nx\uFEFFy\n', 'b.csv').rows, [['x\uFEFFy']]);
     const t = parseTable('\uFEFF\n\n"a",b\n,\n', 'b.csv');
     assert.deepEqual(t.columns, ['a', 'b']);
     assert.deepEqual(t.lines, [4]);

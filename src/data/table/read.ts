@@ -65,13 +65,14 @@ function* records(
   text: string,
   name: string,
   delimiter: string,
-  header: { columns: string[] | null },
+  header: { columns?: string[] },
 ): Generator<{ line: number; fields: string[] }> {
   // 'column 2 ("island")' once the header is known, 'column 2' within it.
   const column = (k: number) => {
     const c = header.columns?.[k];
     return c === undefined ? `column ${k + 1}` : `column ${k + 1} (${JSON.stringify(c)})`;
   };
+  // Past the end of the text, text[j] is undefined: it matches no character tested below.
   let line = 1;
   let i = 0;
   const n = text.length;
@@ -83,18 +84,18 @@ function* records(
       // One field.
       let field = '';
       let j = i;
-      while (j < n && (text[j] === ' ' || text[j] === '\t') && text[j] !== delimiter) j++;
-      if (j < n && text[j] === '"') {
+      while ((text[j] === ' ' || text[j] === '\t') && text[j] !== delimiter) j++;
+      if (text[j] === '"') {
         blank = false;
         const openLine = line;
         j++;
         for (;;) {
-          if (j >= n) {
+          const ch = text[j];
+          if (ch === undefined) {
             throw new DataError(
               `${name} line ${openLine}, ${column(fields.length)}: a quote opens that is never closed`,
             );
           }
-          const ch = text[j]!;
           if (ch === '"') {
             if (text[j + 1] === '"') {
               field += '"';
@@ -108,7 +109,7 @@ function* records(
           field += ch;
           j++;
         }
-        while (j < n && (text[j] === ' ' || text[j] === '\t') && text[j] !== delimiter) j++;
+        while ((text[j] === ' ' || text[j] === '\t') && text[j] !== delimiter) j++;
         if (j < n && text[j] !== delimiter && text[j] !== '\n' && text[j] !== '\r') {
           throw new DataError(
             `${name} line ${line}, ${column(fields.length)}: text after a closing quote (write a quote inside a quoted field as "")`,
@@ -116,6 +117,7 @@ function* records(
         }
       } else {
         let k = i;
+        // Stryker disable next-line EqualityOperator: k <= n also stops at n (slice ends there).
         while (k < n && text[k] !== delimiter && text[k] !== '\n' && text[k] !== '\r') k++;
         field = text.slice(i, k).trim();
         if (field.includes('"')) {
@@ -127,22 +129,15 @@ function* records(
         j = k;
       }
       fields.push(field);
-      if (j < n && text[j] === delimiter) {
+      if (text[j] === delimiter) {
         blank = false;
         i = j + 1;
         continue;
       }
-      // End of record: \n, \r\n, a lone \r, or the end of the text.
-      let broke = false;
-      if (text[j] === '\r') {
-        j++;
-        broke = true;
-      }
-      if (text[j] === '\n') {
-        j++;
-        broke = true;
-      }
-      if (broke) line++;
+      // End of record: \n, \r\n, a lone \r, or the end of the text (where the count stops mattering).
+      if (text[j] === '\r') j++;
+      if (text[j] === '\n') j++;
+      line++;
       i = j;
       break;
     }
@@ -172,7 +167,7 @@ export function parseTable(text: string, name: string, options: ReadTableOptions
     );
   }
   let columns: string[] | null = null;
-  const header: { columns: string[] | null } = { columns: null };
+  const header: { columns?: string[] } = {};
   const rows: string[][] = [];
   const lines: number[] = [];
   for (const { line, fields } of records(body, name, delimiter, header)) {
