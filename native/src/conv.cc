@@ -3,9 +3,10 @@
 // CNN's second layer) and runs a single-thread GEMM on it, so columns are written and read while
 // they are in L2, and the GEMM writes each sample's output rows where NCHW puts them. The weight
 // gradient sums per-task partials in task order, so a result depends only on the task count.
+// float32 convolutions the direct kernels take (conv_direct.cc) skip this path.
 #include "conv.h"
 
-#include <cstdlib>
+#include <type_traits>
 #include <vector>
 
 #include "gemm.h"
@@ -23,65 +24,6 @@ T* columns(long count) {
   return buf.data();
 }
 
-// Multiply-adds per task below which a convolution stays on the calling thread: a fork/join
-// costs tens of microseconds on a loaded machine (KILN_CONV_PAR_MIN overrides).
-long par_min() {
-  static const long v = [] {
-    const char* e = std::getenv("KILN_CONV_PAR_MIN");
-    return e && *e ? std::atol(e) : 1L << 20;
-  }();
-  return v;
-}
-
-// Runs body(s0, s1) over sample ranges: one task per thread when each gets enough work.
-template <class Body>
-long split(long n, long macs_per_sample, Body& body) {
-  const long threads = pool_threads();
-  long tasks = threads < n ? threads : n;
-  if (tasks > 1 && (n / tasks) * macs_per_sample < par_min()) tasks = 1;
-  if (tasks <= 1) {
-    body(0L, n, 0L);
-    return 1;
-  }
-  struct Ctx {
-    Body* body;
-    long n, tasks;
-  } ctx{&body, n, tasks};
-  pool_run(
-      tasks,
-      [](void* c, long t) {
-        auto& x = *static_cast<Ctx*>(c);
-        (*x.body)(t * x.n / x.tasks, (t + 1) * x.n / x.tasks, t);
-      },
-      &ctx);
-  return tasks;
-}
-
-// The sum of n values in 8 interleaved partial sums (a vector register): a single running sum
-// would chain every addition on the previous one, about 4 cycles each.
-template <class T>
-T sum_row(const T* v, long n) {
-  T part[8] = {};
-  long i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) part[j] += v[i + j];
-  T sum = T(0);
-  for (; i < n; ++i) sum += v[i];
-  for (int j = 0; j < 8; ++j) sum += part[j];
-  return sum;
-}
-
-// out = y > 0 ? d : 0. Both inputs are read unconditionally, so the loop vectorizes to a
-// compare and an and (a conditional read of d compiles to a branch per element, mispredicted
-// half the time on ReLU outputs).
-template <class T>
-void mask(const T* __restrict y, const T* __restrict d, T* __restrict out, long n) {
-  for (long i = 0; i < n; ++i) {
-    const T v = d[i];
-    out[i] = y[i] > T(0) ? v : T(0);
-  }
-}
-
 // The geometry of one sample's group of channels, for im2col/col2im on [1, C/groups, H, W].
 win::Geom one(const Shape& s) {
   win::Geom g = s.g;
@@ -95,6 +37,9 @@ win::Geom one(const Shape& s) {
 template <class T>
 void forward(const Shape& s, const T* x, const win::Strided& xv, const T* w, const T* bias,
              bool relu, T* out) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (forward_direct(s, x, xv, w, bias, relu, out)) return;
+  }
   const win::Geom g1 = one(s);
   const long p = s.g.oh * s.g.ow, og = s.o / s.groups, kg = g1.c * g1.kh * g1.kw;
   auto body = [&](long s0, long s1, long) {
@@ -121,11 +66,14 @@ void forward(const Shape& s, const T* x, const win::Strided& xv, const T* w, con
       }
     }
   };
-  split(s.g.n, s.o * kg * p, body);
+  detail::split(s.g.n, s.o * kg * p, body);
 }
 
 template <class T>
 void backward(const Shape& s, const Grads<T>& a) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (backward_direct(s, a)) return;
+  }
   const win::Geom g1 = one(s);
   const long p = s.g.oh * s.g.ow, og = s.o / s.groups, kg = g1.c * g1.kh * g1.kw;
   const long plane = s.g.h * s.g.w;
@@ -148,11 +96,11 @@ void backward(const Shape& s, const Grads<T>& a) {
     for (long n = s0; n < s1; ++n) {
       const T* d = a.dy + n * s.o * p;
       if (a.y) {
-        mask(a.y + n * s.o * p, d, masked, s.o * p);
+        detail::mask(a.y + n * s.o * p, d, masked, s.o * p);
         d = masked;
       }
       if (a.db)
-        for (long o = 0; o < s.o; ++o) db[o] += sum_row(d + o * p, p);
+        for (long o = 0; o < s.o; ++o) db[o] += detail::sum_row(d + o * p, p);
       for (long grp = 0; grp < s.groups; ++grp) {
         const T* dg = d + grp * og * p;
         if (a.dw) {
@@ -170,7 +118,7 @@ void backward(const Shape& s, const Grads<T>& a) {
       }
     }
   };
-  const long tasks = split(s.g.n, s.o * kg * p * ((a.dx ? 1 : 0) + (a.dw ? 1 : 0)), body);
+  const long tasks = detail::split(s.g.n, s.o * kg * p * ((a.dx ? 1 : 0) + (a.dw ? 1 : 0)), body);
   for (long t = 1; t < tasks; ++t) {
     const T* pt = partials.data() + (t - 1) * part;
     if (a.dw)

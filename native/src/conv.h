@@ -5,6 +5,9 @@
 // and bounds-checks the views first.
 #pragma once
 
+#include <cstdlib>
+
+#include "pool.h"
 #include "window.h"
 
 namespace kiln {
@@ -40,6 +43,77 @@ struct Grads {
 };
 template <class T>
 void backward(const Shape& s, const Grads<T>& a);
+
+
+// The direct float32 path (conv_direct.cc: stride 1, dilation 1, one group, output rows of at
+// least 6, AVX2 + FMA at run time). Each returns false, having done nothing, where it does not
+// apply; the caller then runs im2col + GEMM.
+bool forward_direct(const Shape& s, const float* x, const win::Strided& xv, const float* w,
+                    const float* bias, bool relu, float* out);
+bool backward_direct(const Shape& s, const Grads<float>& a);
+
+namespace detail {
+
+// Multiply-adds per task below which a convolution stays on the calling thread: a fork/join
+// costs tens of microseconds on a loaded machine (KILN_CONV_PAR_MIN overrides).
+inline long par_min() {
+  static const long v = [] {
+    const char* e = std::getenv("KILN_CONV_PAR_MIN");
+    return e && *e ? std::atol(e) : 1L << 20;
+  }();
+  return v;
+}
+
+// Runs body(s0, s1) over sample ranges: one task per thread when each gets enough work.
+template <class Body>
+inline long split(long n, long macs_per_sample, Body& body) {
+  const long threads = pool_threads();
+  long tasks = threads < n ? threads : n;
+  if (tasks > 1 && (n / tasks) * macs_per_sample < par_min()) tasks = 1;
+  if (tasks <= 1) {
+    body(0L, n, 0L);
+    return 1;
+  }
+  struct Ctx {
+    Body* body;
+    long n, tasks;
+  } ctx{&body, n, tasks};
+  pool_run(
+      tasks,
+      [](void* c, long t) {
+        auto& x = *static_cast<Ctx*>(c);
+        (*x.body)(t * x.n / x.tasks, (t + 1) * x.n / x.tasks, t);
+      },
+      &ctx);
+  return tasks;
+}
+
+// The sum of n values in 8 interleaved partial sums (a vector register): a single running sum
+// would chain every addition on the previous one, about 4 cycles each.
+template <class T>
+inline T sum_row(const T* v, long n) {
+  T part[8] = {};
+  long i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) part[j] += v[i + j];
+  T sum = T(0);
+  for (; i < n; ++i) sum += v[i];
+  for (int j = 0; j < 8; ++j) sum += part[j];
+  return sum;
+}
+
+// out = y > 0 ? d : 0. Both inputs are read unconditionally, so the loop vectorizes to a
+// compare and an and (a conditional read of d compiles to a branch per element, mispredicted
+// half the time on ReLU outputs).
+template <class T>
+inline void mask(const T* __restrict y, const T* __restrict d, T* __restrict out, long n) {
+  for (long i = 0; i < n; ++i) {
+    const T v = d[i];
+    out[i] = y[i] > T(0) ? v : T(0);
+  }
+}
+
+}  // namespace detail
 
 }  // namespace conv
 }  // namespace kiln

@@ -1,0 +1,93 @@
+// The direct float32 convolution kernels (native/src/conv_direct*.cc: stride 1, one group, output
+// rows of at least 6, AVX2) against the js backend's im2col + matmul composite: output and the
+// gradients of sum(y * gout), with and without the fused ReLU, over channel counts past a
+// register block, padding (symmetric and 'same'), a strided input view, kernels other than 3x3,
+// rows that need the flat layout, and the split across 2 threads. On a machine or build without
+// the kernels the same calls run the im2col path, so the comparisons hold either way.
+import { after, describe, it } from 'node:test';
+import { nativeBinding } from '../../src/backend/native/index.js';
+import { loadNative } from '../../src/backend/native/loader.js';
+import * as k from '../../src/index.js';
+import { conv2dRelu } from '../../src/nn/functional-conv.js';
+import { assertClose } from '../helpers/gradcheck.js';
+
+const { binding, error } = loadNative();
+const skip = binding?.conv ? false : `native fused convolution unavailable (${error})`;
+
+interface Case {
+  name: string;
+  x: number[];
+  w: number[];
+  options: k.F.ConvOptions;
+  /** Input as the transpose of a [N, C, W, H] tensor (a view with column stride H). */
+  transposed?: boolean;
+}
+
+const CASES: Case[] = [
+  { name: '3x3, channels past a block of 16', x: [3, 18, 9, 10], w: [20, 18, 3, 3], options: {} },
+  { name: 'MNIST second layer', x: [2, 32, 13, 13], w: [64, 32, 3, 3], options: {} },
+  { name: 'padding 1', x: [2, 5, 7, 11], w: [33, 5, 3, 3], options: { padding: 1 } },
+  { name: "5x3 kernel, 'same'", x: [2, 3, 8, 12], w: [7, 3, 5, 3], options: { padding: 'same' } },
+  {
+    name: '5x5 kernel (input gradient only direct)',
+    x: [2, 3, 11, 10],
+    w: [9, 3, 5, 5],
+    options: {},
+  },
+  { name: 'rows of 7 (the flat layout)', x: [2, 3, 9, 9], w: [8, 3, 3, 3], options: {} },
+  { name: 'one output row', x: [2, 4, 3, 40], w: [5, 4, 3, 3], options: {} },
+  {
+    name: 'transposed input view',
+    x: [2, 6, 9, 8],
+    w: [17, 6, 3, 3],
+    options: { padding: 1 },
+    transposed: true,
+  },
+];
+
+/** y and the gradients of sum(y * gout) for x, weight and bias on the active backend. */
+function run(c: Case, relu: boolean, seed: number): k.Tensor[] {
+  k.manualSeed(seed);
+  const xs = c.transposed ? [c.x[0]!, c.x[1]!, c.x[3]!, c.x[2]!] : c.x;
+  const xLeaf = k.randn(xs).requiresGrad_();
+  const w = k.randn(c.w).requiresGrad_();
+  const b = k.randn([c.w[0]!]).requiresGrad_();
+  const x = c.transposed ? xLeaf.transpose(2, 3) : xLeaf;
+  const y = relu ? conv2dRelu(x, w, b, c.options) : k.F.conv2d(x, w, b, c.options);
+  y.mul(k.randn(y.shape)).sum().backward();
+  return [y.detach(), xLeaf.grad!, w.grad!, b.grad!];
+}
+
+function compare(c: Case, relu: boolean): void {
+  k.setBackend('js');
+  const ref = run(c, relu, 3);
+  k.setBackend('native');
+  const got = run(c, relu, 3);
+  // float32 sums of up to a few hundred products in another order.
+  for (const [i, g] of got.entries()) assertClose(g, ref[i]!, { atol: 2e-4, rtol: 2e-4 });
+}
+
+describe('native direct float32 convolution against the js composite', { skip }, () => {
+  after(() => {
+    k.setBackend('native');
+    nativeBinding()?.setNumThreads(1);
+  });
+  for (const c of CASES) {
+    it(c.name, () => compare(c, false));
+    it(`${c.name} with the fused ReLU`, () => compare(c, true));
+  }
+
+  it('splits samples across 2 threads with the same results', () => {
+    // Enough work per task to take the split (KILN_CONV_PAR_MIN, 2^20 multiply-adds).
+    const c: Case = { name: 'two threads', x: [6, 16, 14, 14], w: [40, 16, 3, 3], options: {} };
+    k.setBackend('native');
+    nativeBinding()!.setNumThreads(1);
+    const one = run(c, true, 8);
+    nativeBinding()!.setNumThreads(2);
+    const two = run(c, true, 8);
+    // The output and dx are per sample; dw and db add the two tasks' partial sums.
+    for (const [i, g] of two.entries()) assertClose(g, one[i]!, { atol: 1e-4, rtol: 1e-5 });
+    compare(c, true);
+    nativeBinding()!.setNumThreads(1);
+  });
+});
