@@ -16,7 +16,12 @@ if (!basePath) throw new Error('cnn-ab: set KILN_AB_BASE to the baseline kiln_na
 k.setBackend('native');
 const binding = nativeBinding() as unknown as { conv: unknown };
 const convB = binding.conv;
-const convA = wrapConv(createRequire(import.meta.url)(basePath) as Partial<RawConv>);
+// A build from before the fused inference pool reads no pool flag: it must never be asked to.
+const wrappedA = wrapConv(createRequire(import.meta.url)(basePath) as Partial<RawConv>);
+const convA =
+  wrappedA && process.env.KILN_AB_BASE_POOL !== '1'
+    ? { ...wrappedA, forwardReluPool: () => false }
+    : wrappedA;
 const batch = Number(process.env.KILN_AB_BATCH ?? 64);
 k.manualSeed(0);
 const model = kilnModel();

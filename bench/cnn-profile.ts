@@ -1,6 +1,7 @@
 /**
  * Kiln's MNIST CNN training step (batch 64, 1 thread) timed by process CPU time, and the wall time
- * of each kernel call; for A/B work on a loaded machine. Run: npx tsx bench/cnn-profile.ts [steps]
+ * of each kernel call (of the inference step with KILN_PROFILE=infer); for A/B work on a loaded
+ * machine. Run: npx tsx bench/cnn-profile.ts [steps]
  */
 import { nativeBinding } from '../src/backend/native/index.js';
 import { backend } from '../src/backend/registry.js';
@@ -74,8 +75,10 @@ for (const [name, fn] of Object.entries(conv ?? {})) {
     return r;
   };
 }
+// KILN_PROFILE=infer breaks down the inference step instead.
+const profiled = process.env.KILN_PROFILE === 'infer' ? 'infer' : 'train';
 const t0 = performance.now();
-for (let i = 0; i < steps; i++) step('train');
+for (let i = 0; i < steps; i++) step(profiled);
 const total = performance.now() - t0;
 let inK = 0;
 for (const [key, t] of [...times.entries()].sort((a, b) => b[1] - a[1])) {

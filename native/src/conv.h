@@ -51,6 +51,10 @@ void backward(const Shape& s, const Grads<T>& a);
 bool forward_direct(const Shape& s, const float* x, const win::Strided& xv, const float* w,
                     const float* bias, bool relu, float* out);
 bool backward_direct(const Shape& s, const Grads<float>& a);
+// Inference: out [n, o, oh / 2, ow / 2] = 2x2 max pool (stride 2, floor) of the ReLU of the
+// convolution, each sample's convolution kept in a per-thread buffer (never written out).
+bool forward_relu_pool(const Shape& s, const float* x, const win::Strided& xv, const float* w,
+                       const float* bias, float* out);
 
 namespace detail {
 

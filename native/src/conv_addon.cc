@@ -23,6 +23,7 @@ enum Param {
   kRelu,                                   // 1: ReLU after the bias (backward: y is given)
   kYOff,                                   // backward: offset of y (with kRelu)
   kDxOff, kDwOff, kDbOff,                  // backward: offsets of the results, -1 for none
+  kPool,                                   // forward: 1 for a 2x2 max pool after the ReLU
   kCount
 };
 
@@ -110,10 +111,21 @@ napi_value Forward(napi_env env, napi_callback_info info) {
   const int t = common_type(a, 4);
   if (t < 0 || !shape_of(p, &s) || !counts(s, &c)) return boolean(env, false);
   const win::Strided xv = x_view(p);
+  // With the pool, out is [n, o, oh / 2, ow / 2].
+  const bool pool = p[kPool] != 0, relu = p[kRelu] != 0;
+  const long out_count = pool ? c.y / (s.g.oh * s.g.ow) * (s.g.oh / 2) * (s.g.ow / 2) : c.y;
   if (!x_in_bounds(s, xv, a[0].length) || !fits(p[kWOff], c.w, a[1].length) ||
-      (has_bias && !fits(p[kBOff], s.o, a[2].length)) || !fits(p[kOutOff], c.y, a[3].length))
+      (has_bias && !fits(p[kBOff], s.o, a[2].length)) ||
+      !fits(p[kOutOff], out_count, a[3].length))
     return fail(env, "kiln_native.convForward: a view reaches outside its storage", true);
-  const bool relu = p[kRelu] != 0;
+  if (pool) {
+    // Only the direct float32 kernels pool, and only after a ReLU (no NaN reaches the max).
+    if (t != 0 || !relu || s.g.oh * s.g.ow == 0) return boolean(env, false);
+    const float* b = has_bias ? static_cast<const float*>(a[2].data) + p[kBOff] : nullptr;
+    return boolean(env, conv::forward_relu_pool(s, static_cast<const float*>(a[0].data), xv,
+                                                static_cast<const float*>(a[1].data) + p[kWOff],
+                                                b, static_cast<float*>(a[3].data) + p[kOutOff]));
+  }
   if (t == 0) {
     const float* b = has_bias ? static_cast<const float*>(a[2].data) + p[kBOff] : nullptr;
     conv::forward(s, static_cast<const float*>(a[0].data), xv,

@@ -43,7 +43,7 @@ long round_up(long v, long m) { return (v + m - 1) / m * m; }
 
 // Per-thread buffers (grown on demand, kept for the next call).
 float* buffer(int slot, long count) {
-  thread_local std::vector<float> buf[5];
+  thread_local std::vector<float> buf[6];
   std::vector<float>& b = buf[slot];
   if (static_cast<long>(b.size()) < count) b.resize(static_cast<size_t>(count));
   return b.data();
@@ -118,8 +118,12 @@ void run_forward(const convd::Kernels* k, const convd::Image& img, long o, const
 
 }  // namespace
 
-bool forward_direct(const Shape& s, const float* x, const win::Strided& xv, const float* w,
-                    const float* bias, bool relu, float* out) {
+namespace {
+
+// The forward over every sample; with `pool`, each sample's ReLU output goes to a per-thread
+// buffer and only its 2x2 max pool to `out`.
+bool forward_impl(const Shape& s, const float* x, const win::Strided& xv, const float* w,
+                  const float* bias, bool relu, bool pool, float* out) {
   const convd::Kernels* k = kernels();
   if (!k || !applies(s)) return false;
   const win::Geom& g = s.g;
@@ -127,15 +131,32 @@ bool forward_direct(const Shape& s, const float* x, const win::Strided& xv, cons
   std::vector<float> bp(static_cast<size_t>(round_up(s.o, 16)), 0.f);
   if (bias) std::memcpy(bp.data(), bias, sizeof(float) * s.o);
   const long plane = g.oh * g.ow, padded = pad_size(s, xv);
+  const long per_sample = pool ? s.o * (g.oh / 2) * (g.ow / 2) : s.o * plane;
   auto body = [&](long s0, long s1, long) {
     float* pad = padded ? buffer(0, padded) : nullptr;
     if (pad) std::memset(pad, 0, sizeof(float) * padded);
-    for (long n = s0; n < s1; ++n)
+    float* y = pool ? buffer(5, s.o * plane) : nullptr;
+    for (long n = s0; n < s1; ++n) {
+      float* dst = out + n * per_sample;
       run_forward(k, image(s, x, xv, n, pad), s.o, wpk.data(), bias ? bp.data() : nullptr, relu,
-                  out + n * s.o * plane);
+                  pool ? y : dst);
+      if (pool) k->pool2(y, s.o, g.oh, g.ow, dst);
+    }
   };
   detail::split(g.n, s.o * g.c * g.kh * g.kw * plane, body);
   return true;
+}
+
+}  // namespace
+
+bool forward_direct(const Shape& s, const float* x, const win::Strided& xv, const float* w,
+                    const float* bias, bool relu, float* out) {
+  return forward_impl(s, x, xv, w, bias, relu, false, out);
+}
+
+bool forward_relu_pool(const Shape& s, const float* x, const win::Strided& xv, const float* w,
+                       const float* bias, float* out) {
+  return forward_impl(s, x, xv, w, bias, true, true, out);
 }
 
 bool backward_direct(const Shape& s, const Grads<float>& a) {

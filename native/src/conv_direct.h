@@ -43,11 +43,16 @@ using InputGradFn = void (*)(const float* dm, long o, long ldp, long oh, long ow
                              long kw, const float* wt, long cblocks, float* dxt, long wp,
                              long ldc);
 
+// out [o][oh / 2][ow / 2] = max over each 2x2 window (stride 2, floor) of y [o][oh][ow]; y has
+// no NaN (it follows a ReLU).
+using Pool2Fn = void (*)(const float* y, long o, long oh, long ow, float* out);
+
 struct Kernels {
   ForwardFn forward;
   WeightGradFn wgrad3;
   TransposeFn transpose;
   InputGradFn input_grad;
+  Pool2Fn pool2;
 };
 
 // Null where the unit was not compiled with AVX2 + FMA; call only after checking the CPU.

@@ -185,7 +185,33 @@ void transpose(const float* src, long rows, long cols, long lds, float* dst, lon
     for (long c = 0; c < cols; ++c) dst[c * ldd + r0] = src[r0 * lds + c];
 }
 
-const Kernels kSet = {forward, wgrad3, transpose, input_grad};
+// 2x2 max pool, stride 2: 16 inputs of a row pair to 8 outputs per step (max of the rows,
+// then of even and odd lanes, put back in order), the row's tail scalar.
+void pool2(const float* y, long o, long oh, long ow, float* out) {
+  const long ph = oh / 2, pw = ow / 2;
+  for (long c = 0; c < o; ++c) {
+    for (long i = 0; i < ph; ++i) {
+      const float* r0 = y + (c * oh + 2 * i) * ow;
+      const float* r1 = r0 + ow;
+      float* d = out + (c * ph + i) * pw;
+      long j = 0;
+      for (; j + 8 <= pw; j += 8) {
+        const __m256 a = _mm256_max_ps(_mm256_loadu_ps(r0 + 2 * j), _mm256_loadu_ps(r1 + 2 * j));
+        const __m256 b =
+            _mm256_max_ps(_mm256_loadu_ps(r0 + 2 * j + 8), _mm256_loadu_ps(r1 + 2 * j + 8));
+        const __m256 m = _mm256_max_ps(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
+        _mm256_storeu_ps(d + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(m), 0xD8)));
+      }
+      for (; j < pw; ++j) {
+        const float u = r0[2 * j] > r0[2 * j + 1] ? r0[2 * j] : r0[2 * j + 1];
+        const float v = r1[2 * j] > r1[2 * j + 1] ? r1[2 * j] : r1[2 * j + 1];
+        d[j] = u > v ? u : v;
+      }
+    }
+  }
+}
+
+const Kernels kSet = {forward, wgrad3, transpose, input_grad, pool2};
 
 }  // namespace
 

@@ -4,13 +4,14 @@
  * and the gradients come from the rules of those primitives.
  */
 import { recycleStorage } from '../backend/storage-pool.js';
-import { convFused } from '../ops/conv.js';
+import { convFused, convReluPoolFused } from '../ops/conv.js';
 import { requireFloat } from '../ops/core.js';
 import { composite, tracer } from '../ops/trace.js';
 import { col2im, im2col, type Window2d } from '../ops/window.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { batched, checkOutSize, convOutSize, fmtList, perDim, type SizeArg } from './conv-args.js';
+import { maxPool2d } from './functional-pool.js';
 
 /** Options of `conv1d` and `conv2d` (PyTorch's keywords). */
 export interface ConvOptions {
@@ -210,6 +211,62 @@ export function conv2dRelu(
 ): Tensor {
   if (tracer !== null) return conv2d(x, weight, bias, options).relu();
   return convolution('conv2d', 2, x, weight, bias, options, true);
+}
+
+/** Whether a stride or dilation option is 1 in every dim. */
+function allOne(v: SizeArg | undefined): boolean {
+  return v === undefined || (typeof v === 'number' ? v === 1 : v.every((e) => e === 1));
+}
+
+/** The fused inference kernel of `conv2dReluPool` where it takes the call, else null. */
+function reluPoolFused(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  options: ConvOptions,
+): Tensor | null {
+  if (x.ndim !== 4 || w.ndim !== 4 || x.shape[1] !== w.shape[1] || (options.groups ?? 1) !== 1)
+    return null;
+  if (!allOne(options.stride) || !allOne(options.dilation)) return null;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== w.shape[0])) return null;
+  const p = options.padding ?? 0;
+  const pad = p === 'valid' ? [0, 0] : typeof p === 'number' ? [p, p] : p === 'same' ? null : p;
+  if (!pad || pad.length !== 2 || pad.some((v) => !Number.isInteger(v) || v < 0)) return null;
+  const [kh, kw] = [w.shape[2]!, w.shape[3]!];
+  const size: [number, number] = [
+    x.shape[2]! + 2 * pad[0]! - kh + 1,
+    x.shape[3]! + 2 * pad[1]! - kw + 1,
+  ];
+  if (size[0] < 2 || size[1] < 2) return null;
+  const window: Window2d = {
+    kernel: [kh, kw],
+    stride: [1, 1],
+    padding: [pad[0]!, pad[1]!],
+    dilation: [1, 1],
+  };
+  return convReluPoolFused(x, w, bias, window, size);
+}
+
+/**
+ * `maxPool2d(conv2dRelu(x, weight, bias, options), 2)`. In inference (nothing needs a gradient)
+ * on the native backend, one float32 kernel runs all three for stride-1 convolutions of one
+ * group, and the convolution's output is never stored; otherwise the two steps run as written.
+ * `nn.Sequential` uses it for a Conv2d, ReLU, MaxPool2d(2) run.
+ *
+ * @example
+ * ```ts
+ * const y = k.noGrad(() => conv2dReluPool(k.randn([8, 1, 28, 28]), k.randn([32, 1, 3, 3]), null));
+ * y.shape; // [8, 32, 13, 13]
+ * ```
+ */
+export function conv2dReluPool(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: ConvOptions = {},
+): Tensor {
+  const fused = tracer === null ? reluPoolFused(x, weight, bias ?? null, options) : null;
+  return fused ?? maxPool2d(conv2dRelu(x, weight, bias, options), 2);
 }
 
 /**

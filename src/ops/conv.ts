@@ -50,6 +50,41 @@ export function convFused(
   return record('conv2d', out, bias ? [x, w, bias] : [x, w], saved, { window, groups });
 }
 
+/**
+ * Inference only: the 2x2 max pool (stride 2, floor) of `conv2d(x, w, bias)` followed by ReLU,
+ * one group, to convolution size `convSize` [OH, OW], in one native kernel that never stores
+ * the convolution's output (nor argmax indices: nothing will take a gradient). Null when a
+ * gradient is needed, the kernel is unavailable or it does not take the call (not float32,
+ * strided or dilated window, short output rows): the caller then runs the three steps.
+ *
+ * @example
+ * ```ts
+ * const win = { kernel: [3, 3], stride: [1, 1], padding: [0, 0], dilation: [1, 1] } as const;
+ * const y = k.noGrad(() => convReluPoolFused(k.randn([8, 1, 28, 28]), k.randn([32, 1, 3, 3]), null, win, [26, 26]));
+ * ```
+ */
+export function convReluPoolFused(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  window: Window2d,
+  convSize: readonly [number, number],
+): Tensor | null {
+  const conv = fusedConv();
+  if (conv === null || x.dtype !== 'float32' || w.dtype !== 'float32') return null;
+  if (bias && bias.dtype !== 'float32') return null;
+  if (isGradEnabled() && (x.requiresGrad || w.requiresGrad || (bias?.requiresGrad ?? false)))
+    return null;
+  const [oh, ow] = [Math.floor(convSize[0] / 2), Math.floor(convSize[1] / 2)];
+  const out = uninit([x.shape[0]!, w.shape[0]!, oh, ow], x.dtype);
+  const bc = bias ? bias.contiguous() : null;
+  if (!conv.forwardReluPool(x, w.contiguous(), bc, window, convSize, out)) {
+    recycleStorage(out.storage);
+    return null;
+  }
+  return out;
+}
+
 /** The gradients of `conv2d`'s inputs [x, w, bias?] given the output's gradient g. */
 export function convBackward(g: Tensor, node: GradNode): (Tensor | null)[] {
   const [x, w, y] = node.saved as [Tensor, Tensor, Tensor | undefined];

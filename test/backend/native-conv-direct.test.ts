@@ -4,11 +4,12 @@
 // register block, padding (symmetric and 'same'), a strided input view, kernels other than 3x3,
 // rows that need the flat layout, and the split across 2 threads. On a machine or build without
 // the kernels the same calls run the im2col path, so the comparisons hold either way.
+import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { nativeBinding } from '../../src/backend/native/index.js';
 import { loadNative } from '../../src/backend/native/loader.js';
 import * as k from '../../src/index.js';
-import { conv2dRelu } from '../../src/nn/functional-conv.js';
+import { conv2dRelu, conv2dReluPool } from '../../src/nn/functional-conv.js';
 import { assertClose } from '../helpers/gradcheck.js';
 
 const { binding, error } = loadNative();
@@ -89,5 +90,54 @@ describe('native direct float32 convolution against the js composite', { skip },
     for (const [i, g] of two.entries()) assertClose(g, one[i]!, { atol: 1e-4, rtol: 1e-5 });
     compare(c, true);
     nativeBinding()!.setNumThreads(1);
+  });
+
+  it('inference: Conv2d + ReLU + MaxPool2d(2) in one kernel matches the three steps on js', () => {
+    const shapes: [number[], number[], k.F.ConvOptions][] = [
+      [[3, 1, 28, 28], [32, 1, 3, 3], {}],
+      [[2, 32, 13, 13], [64, 32, 3, 3], {}],
+      [[2, 5, 9, 12], [20, 5, 3, 3], { padding: 1 }], // odd rows: floor drops the last
+      [[2, 3, 10, 10], [4, 3, 3, 3], { stride: 2 }], // not taken: the two steps run
+    ];
+    for (const [xs, ws, options] of shapes) {
+      k.manualSeed(4);
+      const x = k.randn(xs);
+      const w = k.randn(ws);
+      const b = k.randn([ws[0]!]);
+      k.setBackend('js');
+      const ref = k.F.maxPool2d(k.F.conv2d(x, w, b, options).relu(), 2);
+      k.setBackend('native');
+      const got = k.noGrad(() => conv2dReluPool(x, w, b, options));
+      assertClose(got, ref, { atol: 1e-4, rtol: 1e-4 });
+    }
+  });
+
+  it('nn.Sequential runs Conv2d + ReLU + MaxPool2d fused in inference, as three with grad', () => {
+    k.setBackend('native');
+    k.manualSeed(6);
+    const seq = new k.nn.Sequential(
+      new k.nn.Conv2d(2, 8, 3),
+      new k.nn.ReLU(),
+      new k.nn.MaxPool2d(2),
+      new k.nn.Flatten(),
+    );
+    const x = k.randn([2, 2, 11, 11]);
+    const conv = seq.at(0) as k.nn.Conv2d;
+    const ref = k.F.maxPool2d(k.F.conv2d(x, conv.weight, conv.bias).relu(), 2).flatten(1);
+    const inference = k.noGrad(() => seq.forward(x));
+    assert.equal(inference.gradFn, null);
+    assertClose(inference, ref, { atol: 1e-5, rtol: 1e-5 });
+    // With grad the pool records its node, so the parameters get gradients.
+    const trained = seq.forward(x);
+    assertClose(trained, ref, { atol: 1e-5, rtol: 1e-5 });
+    trained.sum().backward();
+    assert.ok(conv.weight.grad !== null);
+    // A MaxPool2d with another window is not fused (3x3 here).
+    const other = new k.nn.Sequential(conv, new k.nn.ReLU(), new k.nn.MaxPool2d(3));
+    const y3 = k.noGrad(() => other.forward(x));
+    assertClose(y3, k.F.maxPool2d(k.F.conv2d(x, conv.weight, conv.bias).relu(), 3), {
+      atol: 1e-5,
+      rtol: 1e-5,
+    });
   });
 });

@@ -43,6 +43,19 @@ export interface NativeConv {
     out: View,
   ): boolean;
   /**
+   * Inference only: out [N, O, floor(OH / 2), floor(OW / 2)] = 2x2 max pool (stride 2) of
+   * max(0, conv(x, w) + bias) of size `convSize` [OH, OW], which is never stored (one group). False where the fused
+   * kernel does not apply (the caller then runs the three steps).
+   */
+  forwardReluPool(
+    x: View,
+    w: View,
+    bias: View | null,
+    window: Window2d,
+    convSize: readonly [number, number],
+    out: View,
+  ): boolean;
+  /**
    * The gradients (dx [N, C, H, W], dw [O, C/groups, kh, kw], db [O]) from dy [N, O, OH, OW]
    * in one pass over the samples; with `y` (the forward's output) the forward applied ReLU and
    * dy is masked by y > 0 first.
@@ -70,7 +83,8 @@ const OUT_OFF = 24;
 const RELU = 25;
 const Y_OFF = 26;
 const DX_OFF = 27;
-const params = new Float64Array(30);
+const POOL = 30;
+const params = new Float64Array(31);
 
 function geometry(
   image: readonly number[],
@@ -100,6 +114,17 @@ export function wrapConv(raw: Partial<RawConv>): NativeConv | null {
       params[B_OFF] = bias ? bias.offset : -1;
       params[OUT_OFF] = out.offset;
       params[RELU] = relu ? 1 : 0;
+      params[POOL] = 0;
+      return convForward(x.storage, w.storage, (bias ?? w).storage, out.storage, params);
+    },
+    forwardReluPool(x, w, bias, window, convSize, out) {
+      geometry(x.shape, [out.shape[0]!, out.shape[1]!, convSize[0], convSize[1]], window, 1);
+      xView(x);
+      params[W_OFF] = w.offset;
+      params[B_OFF] = bias ? bias.offset : -1;
+      params[OUT_OFF] = out.offset;
+      params[RELU] = 1;
+      params[POOL] = 1;
       return convForward(x.storage, w.storage, (bias ?? w).storage, out.storage, params);
     },
     backward(dy, x, w, y, window, groups, grads) {

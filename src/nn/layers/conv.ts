@@ -4,11 +4,12 @@ import { ValueError } from '../../tensor/errors.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { perDim, type SizeArg } from '../conv-args.js';
-import { conv1d, conv2d, conv2dRelu, convTranspose2d } from '../functional-conv.js';
+import { conv1d, conv2d, conv2dRelu, conv2dReluPool, convTranspose2d } from '../functional-conv.js';
 import { calculateFanInAndFanOut, kaimingUniform, uniform } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { ReLU } from './activation.js';
+import { MaxPool2d } from './pooling.js';
 
 /** Options of `Conv1d` and `Conv2d` (PyTorch's keywords). */
 export interface ConvLayerOptions {
@@ -161,6 +162,23 @@ export class Conv2d extends ConvBase {
   forwardWith(x: Tensor, next: Module): Tensor | null {
     if (this.constructor !== Conv2d || next.constructor !== ReLU) return null;
     return conv2dRelu(x, this.weight, this.bias, this.options);
+  }
+  /**
+   * This layer, a plain ReLU and a plain 2x2 max pool (stride 2, no padding, dilation 1, floor)
+   * in one step (`nn.Sequential` asks), or null when the layers are anything else.
+   */
+  forwardWithTwo(x: Tensor, next: Module, after: Module): Tensor | null {
+    if (this.constructor !== Conv2d || next.constructor !== ReLU) return null;
+    if (after.constructor !== MaxPool2d) return null;
+    const { kernelSize, options } = after as MaxPool2d;
+    const two = (v: SizeArg | null | undefined): boolean =>
+      v === 2 || (Array.isArray(v) && v.length === 2 && v[0] === 2 && v[1] === 2);
+    const zero = (v: SizeArg | undefined, z: number): boolean =>
+      v === undefined || v === z || (Array.isArray(v) && v.every((e) => e === z));
+    const strideOk = options.stride === undefined || options.stride === null || two(options.stride);
+    if (!two(kernelSize) || !strideOk || options.ceilMode) return null;
+    if (!zero(options.padding, 0) || !zero(options.dilation, 1)) return null;
+    return conv2dReluPool(x, this.weight, this.bias, this.options);
   }
   protected override extraRepr(): string {
     return this.describe(this.options);

@@ -5,6 +5,8 @@ import { Module } from '../module.js';
 /** A layer that can compute itself followed by `next` in one step (null: it cannot). */
 interface FusesNext {
   forwardWith(x: unknown, next: Module): Tensor | null;
+  /** Itself and the next two layers in one step (Conv2d + ReLU + MaxPool2d), or null. */
+  forwardWithTwo?(x: unknown, next: Module, after: Module): Tensor | null;
 }
 
 /**
@@ -89,7 +91,16 @@ export class Sequential extends Module<[Tensor], Tensor> {
     const mods = this.#modules;
     for (let i = 0; i < mods.length; i++) {
       const m = mods[i]! as Module & Partial<FusesNext>;
-      // A layer that runs itself and the next one in one kernel (Conv2d + ReLU) does so.
+      // A layer that runs itself and the next two, or the next one, in one kernel does so.
+      const three =
+        i + 2 < mods.length && m.forwardWithTwo
+          ? m.forwardWithTwo(y, mods[i + 1]!, mods[i + 2]!)
+          : null;
+      if (three !== null) {
+        y = three;
+        i += 2;
+        continue;
+      }
       const fused = i + 1 < mods.length && m.forwardWith ? m.forwardWith(y, mods[i + 1]!) : null;
       if (fused !== null) {
         y = fused;
