@@ -73,7 +73,8 @@ export interface NativeConv {
 
 // Layout shared with conv_addon.cc: image [N, C, H, W], output [OH, OW], the window (kernel,
 // stride, padding, dilation), out channels, groups, x view (offset, 4 strides), offsets of w,
-// bias (-1: none), dy, the forward's result, the relu flag, then the offsets of y, dx, dw, db.
+// bias (-1: none), dy, the forward's result, the relu flag, the offsets of y, dx, dw, db, then the
+// pool flag (forward: a 2x2 max pool after the ReLU).
 const O = 14;
 const X_OFF = 16;
 const W_OFF = 21;
