@@ -59,6 +59,15 @@ std::vector<float> pack(const float* w, long o, long c, long kh, long kw) {
   return p;
 }
 
+// The same weights by 6 output channels for forward_few: [o / 6][tap][6], zero past o.
+std::vector<float> pack6(const float* w, long o, long taps) {
+  std::vector<float> p(static_cast<size_t>((o + 5) / 6 * 6 * taps), 0.f);
+  for (long u = 0; u < o; ++u)
+    for (long t = 0; t < taps; ++t)
+      p[static_cast<size_t>((u / 6 * taps + t) * 6 + u % 6)] = w[u * taps + t];
+  return p;
+}
+
 // The same weights for the input gradient: [block of 16 ci][a][b][o][16], zero past c.
 std::vector<float> pack_dx(const float* w, long o, long c, long kh, long kw) {
   std::vector<float> p(static_cast<size_t>(round_up(c, 16) * kh * kw * o), 0.f);
@@ -127,7 +136,9 @@ bool forward_impl(const Shape& s, const float* x, const win::Strided& xv, const 
   const convd::Kernels* k = kernels();
   if (!k || !applies(s)) return false;
   const win::Geom& g = s.g;
-  const std::vector<float> wpk = pack(w, s.o, g.c, g.kh, g.kw);
+  const bool few = g.c * g.kh * g.kw <= 32 && g.ow >= 16;
+  const std::vector<float> wpk =
+      few ? pack6(w, s.o, g.c * g.kh * g.kw) : pack(w, s.o, g.c, g.kh, g.kw);
   std::vector<float> bp(static_cast<size_t>(round_up(s.o, 16)), 0.f);
   if (bias) std::memcpy(bp.data(), bias, sizeof(float) * s.o);
   const long plane = g.oh * g.ow, padded = pad_size(s, xv);
@@ -138,8 +149,11 @@ bool forward_impl(const Shape& s, const float* x, const win::Strided& xv, const 
     float* y = pool ? buffer(5, s.o * plane) : nullptr;
     for (long n = s0; n < s1; ++n) {
       float* dst = out + n * per_sample;
-      run_forward(k, image(s, x, xv, n, pad), s.o, wpk.data(), bias ? bp.data() : nullptr, relu,
-                  pool ? y : dst);
+      if (few)
+        k->forward_few(image(s, x, xv, n, pad), s.o, wpk.data(), bias, relu, pool ? y : dst);
+      else
+        run_forward(k, image(s, x, xv, n, pad), s.o, wpk.data(), bias ? bp.data() : nullptr,
+                    relu, pool ? y : dst);
       if (pool) k->pool2(y, s.o, g.oh, g.ow, dst);
     }
   };

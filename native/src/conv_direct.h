@@ -53,6 +53,9 @@ struct Kernels {
   TransposeFn transpose;
   InputGradFn input_grad;
   Pool2Fn pool2;
+  // The forward for at most 32 taps (c * kh * kw) and rows of at least 16 outputs, with the
+  // weights packed [o / 6][tap][6] (zero past o) and `bias` of o values (or null).
+  ForwardFn forward_few;
 };
 
 // Null where the unit was not compiled with AVX2 + FMA; call only after checking the CPU.

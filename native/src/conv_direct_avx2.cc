@@ -94,6 +94,53 @@ void forward(const Image& img, long o, const float* wpk, const float* bias, bool
   if (offs != offs_local) delete[] offs;
 }
 
+// Forward for few taps (a first layer on one or three input channels): the vectors run along
+// an output row (16 positions; a row's last tile overlaps the one before) and 6 out channels
+// broadcast their weights (packed [o / 6][tap][6]), so each tile stores straight into NCHW rows:
+// with 9 taps the transposing tile above spends as long storing as multiplying.
+void forward_few(const Image& img, long o, const float* w6, const float* bias, bool relu,
+                 float* out) {
+  const long taps = img.c * img.kh * img.kw, plane = img.oh * img.ow;
+  long offs[32];
+  for (long ci = 0, t = 0; ci < img.c; ++ci)
+    for (long a = 0; a < img.kh; ++a)
+      for (long bb = 0; bb < img.kw; ++bb) offs[t++] = ci * img.cs + a * img.rs + bb;
+  const __m256 zero = _mm256_setzero_ps();
+  for (long ob = 0; ob * 6 < o; ++ob) {
+    const float* wb = w6 + ob * taps * 6;
+    for (long i = 0; i < img.oh; ++i) {
+      for (long j0 = 0; j0 < img.ow; j0 += 16) {
+        const long j = j0 + 16 <= img.ow ? j0 : img.ow - 16;
+        __m256 acc0[MR], acc1[MR];
+        for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = zero;
+        const float* xt = img.x + i * img.rs + j;
+        for (long t = 0; t < taps; ++t) {
+          const float* xp = xt + offs[t];
+          const __m256 x0 = _mm256_loadu_ps(xp), x1 = _mm256_loadu_ps(xp + 8);
+          for (int r = 0; r < MR; ++r) {
+            const __m256 a = _mm256_broadcast_ss(wb + t * 6 + r);
+            acc0[r] = _mm256_fmadd_ps(a, x0, acc0[r]);
+            acc1[r] = _mm256_fmadd_ps(a, x1, acc1[r]);
+          }
+        }
+        for (int r = 0; r < MR; ++r) {
+          const long oc = ob * 6 + r;
+          if (oc >= o) break;
+          const __m256 b = _mm256_set1_ps(bias ? bias[oc] : 0.f);
+          __m256 v0 = _mm256_add_ps(acc0[r], b), v1 = _mm256_add_ps(acc1[r], b);
+          if (relu) {
+            v0 = _mm256_max_ps(v0, zero);
+            v1 = _mm256_max_ps(v1, zero);
+          }
+          float* y = out + oc * plane + i * img.ow + j;
+          _mm256_storeu_ps(y, v0);
+          _mm256_storeu_ps(y + 8, v1);
+        }
+      }
+    }
+  }
+}
+
 // Weight gradient of a 3-wide kernel: per input channel, kernel row and block of 32 output
 // channels, a 3 x 32 tile of dwt accumulates over every position of the sample (3 broadcasts
 // and 4 loads per 12 multiply-adds).
@@ -199,8 +246,10 @@ void pool2(const float* y, long o, long oh, long ow, float* out) {
         const __m256 a = _mm256_max_ps(_mm256_loadu_ps(r0 + 2 * j), _mm256_loadu_ps(r1 + 2 * j));
         const __m256 b =
             _mm256_max_ps(_mm256_loadu_ps(r0 + 2 * j + 8), _mm256_loadu_ps(r1 + 2 * j + 8));
-        const __m256 m = _mm256_max_ps(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
-        _mm256_storeu_ps(d + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(m), 0xD8)));
+        const __m256 m =
+            _mm256_max_ps(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
+        const __m256d ordered = _mm256_permute4x64_pd(_mm256_castps_pd(m), 0xD8);
+        _mm256_storeu_ps(d + j, _mm256_castpd_ps(ordered));
       }
       for (; j < pw; ++j) {
         const float u = r0[2 * j] > r0[2 * j + 1] ? r0[2 * j] : r0[2 * j + 1];
@@ -211,7 +260,7 @@ void pool2(const float* y, long o, long oh, long ow, float* out) {
   }
 }
 
-const Kernels kSet = {forward, wgrad3, transpose, input_grad, pool2};
+const Kernels kSet = {forward, wgrad3, transpose, input_grad, pool2, forward_few};
 
 }  // namespace
 

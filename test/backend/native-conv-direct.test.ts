@@ -2,8 +2,9 @@
 // rows of at least 6, AVX2) against the js backend's im2col + matmul composite: output and the
 // gradients of sum(y * gout), with and without the fused ReLU, over channel counts past a
 // register block, padding (symmetric and 'same'), a strided input view, kernels other than 3x3,
-// rows that need the flat layout, and the split across 2 threads. On a machine or build without
-// the kernels the same calls run the im2col path, so the comparisons hold either way.
+// few taps (the row-vector tile), rows that need the flat layout, and the split across 2
+// threads. On a machine or build without the kernels the same calls run the im2col path, so the
+// comparisons hold either way.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { nativeBinding } from '../../src/backend/native/index.js';
@@ -34,6 +35,13 @@ const CASES: Case[] = [
     x: [2, 3, 11, 10],
     w: [9, 3, 5, 5],
     options: {},
+  },
+  { name: 'one input channel (few taps)', x: [2, 1, 28, 28], w: [10, 1, 3, 3], options: {} },
+  {
+    name: 'three channels, padding 1, rows of 20 (few taps)',
+    x: [2, 3, 9, 20],
+    w: [7, 3, 3, 3],
+    options: { padding: 1 },
   },
   { name: 'rows of 7 (the flat layout)', x: [2, 3, 9, 9], w: [8, 3, 3, 3], options: {} },
   { name: 'one output row', x: [2, 4, 3, 40], w: [5, 4, 3, 3], options: {} },
