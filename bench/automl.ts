@@ -109,7 +109,8 @@ for (const job of jobs) {
   );
   const lines = r.stdout.split('\n');
   const summary = lines.find((l) => l.startsWith('automl: ') && l.includes(' trials ('));
-  const test = lines.find((l) => l.startsWith('test: '));
+  // The saved run's test scores: the ensemble's when there is one (the last such line).
+  const test = [...lines].reverse().find((l) => /^test(?: \(ensemble of \d+\))?: /.test(l));
   if (r.status !== 0 || !summary) {
     console.log(`${job.name}: kiln automl failed (${r.status}): ${r.stderr.trim()}`);
     continue;

@@ -6,15 +6,19 @@ import { Standardize } from '../data/scalers.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { load } from '../io/files.js';
+import { Identity } from '../nn/layers/linear.js';
 import type { Sequential } from '../nn/layers/sequential.js';
+import type { Module } from '../nn/module.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { SGD } from '../optim/sgd.js';
 import { ConfigError, DataError } from '../tensor/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ConfusionMatrix } from '../train/metrics/confusion.js';
 import { Trainer } from '../train/trainer.js';
 import { buildLoss, buildModel } from './build.js';
 import { type TrainConfig, validateConfig } from './config.js';
 import { checkLabels, prepareData, type Split } from './data.js';
+import { combineOutputs, type EnsembleMember, loadMembers, readEnsemble } from './ensemble.js';
 import { evalForecast, predictForecast } from './forecast-commands.js';
 import { noLabels, readInputs } from './inputs.js';
 import { buildMetrics } from './metrics.js';
@@ -83,15 +87,25 @@ export async function evalCommand(
   }
   const weight = run.record.lossWeight ? { weight: tensor(run.record.lossWeight) } : {};
   const { loss, classification } = buildLoss(run.record.loss, weight);
-  let split: Split;
-  if (options.data) {
-    const input = await readInputs(run, options.data, options.labels);
-    if (!input.y) throw noLabels(options.data);
-    split = { x: input.x, y: input.y };
-  } else {
-    const data = await prepareData(run.config, classification);
+  const readSplit = async (member: LoadedRun): Promise<Split> => {
+    if (options.data) {
+      const input = await readInputs(member, options.data, options.labels);
+      if (!input.y) throw noLabels(options.data);
+      return { x: input.x, y: input.y };
+    }
+    const data = await prepareData(member.config, classification);
     if (!data.test) throw new ConfigError('the run has no test split; pass --data <file>');
-    split = data.test;
+    return data.test;
+  };
+  let split = await readSplit(run);
+  let model: Module<[Tensor], Tensor> = run.model;
+  const members = await ensembleOf(path, run);
+  if (members) {
+    // Each member reads the rows with its own preprocessing; the mean of their outputs is scored.
+    const outputs: Tensor[] = [];
+    for (const m of members) outputs.push(await outputsOf(m.run, (await readSplit(m.run)).x));
+    split = { x: combineOutputs(members, outputs), y: split.y };
+    model = new Identity();
   }
   const numClasses = run.record.numOutputs === 1 ? 2 : run.record.numOutputs;
   if (run.record.task === 'classification') checkLabels(split.y, numClasses, 'labels');
@@ -100,7 +114,7 @@ export async function evalCommand(
       ? new ConfusionMatrix({ numClasses })
       : null;
   const trainer = new Trainer({
-    model: run.model,
+    model,
     optimizer: dummyOptimizer(),
     loss,
     metrics: [
@@ -147,9 +161,16 @@ export async function predictCommand(
   const run = await loadRun(path);
   const forecast = run.record.preprocessing.forecast;
   if (forecast) return predictForecast(run, forecast, input, options);
-  const { x } = await readInputs(run, input);
-  const trainer = new Trainer({ model: run.model, optimizer: dummyOptimizer(), loss: () => x });
-  const output = await trainer.predict(x);
+  const members = await ensembleOf(path, run);
+  let output: Tensor;
+  if (members) {
+    const outputs: Tensor[] = [];
+    for (const m of members)
+      outputs.push(await outputsOf(m.run, (await readInputs(m.run, input)).x));
+    output = combineOutputs(members, outputs);
+  } else {
+    output = await outputsOf(run, (await readInputs(run, input)).x);
+  }
   const rows: string[] = [];
   if (run.record.task === 'classification') {
     const probs = (
@@ -184,6 +205,21 @@ export async function predictCommand(
     process.stdout.write(text);
   }
   return text;
+}
+
+/** The model's outputs for preprocessed inputs (eval mode, no gradients). */
+async function outputsOf(run: LoadedRun, x: Tensor): Promise<Tensor> {
+  return new Trainer({ model: run.model, optimizer: dummyOptimizer(), loss: () => x }).predict(x);
+}
+
+/**
+ * The members of an ensemble run folder (see `ENSEMBLE_FILE`), or null for a single model or a
+ * checkpoint (a checkpoint holds one model's weights).
+ */
+async function ensembleOf(path: string, run: LoadedRun): Promise<EnsembleMember[] | null> {
+  if (existsSync(join(path, 'checkpoint.json'))) return null;
+  const manifest = readEnsemble(run.runDir);
+  return manifest ? loadMembers(run, manifest, loadRun) : null;
 }
 
 /** Evaluation needs no optimizer; the Trainer takes one, so give it an inert one. */

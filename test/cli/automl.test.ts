@@ -13,11 +13,16 @@ const tmp = mkdtempSync(join(tmpdir(), 'kiln-automl-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const penguins = join(ROOT, 'datasets', 'realworld', 'penguins.csv');
 
-/** The `test:` line of a command's output. */
-function testLine(out: string): string {
-  const line = out.split('\n').find((l) => l.startsWith('test: '));
-  assert.ok(line, `no test line in:\n${out}`);
-  return line;
+/** The scores of the `test:` line of a command's output (`test (...): ` for ensembles). */
+function testLine(out: string, which: RegExp = /^test(?: \(ensemble of \d\))?: /): string {
+  const line = out.split('\n').find((l) => which.test(l));
+  assert.ok(line, `no ${which} line in:\n${out}`);
+  return line.replace(which, '');
+}
+
+/** The test scores of the best trial's refit alone (with or without an ensemble). */
+function singleLine(out: string): string {
+  return testLine(out, /^test(?: \(trial \d+ alone\))?: /);
 }
 
 describe('kiln automl', () => {
@@ -67,7 +72,8 @@ describe('kiln automl', () => {
       lines[1],
     );
 
-    // The reproducing config: same seed, same split, same training, same test scores.
+    // The reproducing config: same seed, same split, same training, same test scores as the
+    // best trial's refit (the run's first member when it saved an ensemble).
     const again = await runKiln([
       'train',
       join(runDir, 'automl.yaml'),
@@ -75,7 +81,7 @@ describe('kiln automl', () => {
       join(tmp, 'again'),
     ]);
     assert.equal(again.code, 0, again.err);
-    assert.equal(testLine(again.out), automlTest);
+    assert.equal(testLine(again.out), singleLine(r.out));
   });
 
   it('gives one line and exit 1 for bad arguments', async () => {
@@ -84,6 +90,10 @@ describe('kiln automl', () => {
       [['automl', penguins, '--target', 'mass'], /"mass" is not a column of .*penguins\.csv/],
       [['automl', penguins, '--target', 'species', '--task', 'ranking'], /--task: expected auto/],
       [['automl', penguins], /--target <column> is required/],
+      [
+        ['automl', penguins, '--target', 'species', '--ensemble', '0'],
+        /--ensemble: expected an integer >= 1/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const r = await runKiln(args);

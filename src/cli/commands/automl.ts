@@ -4,7 +4,7 @@ import { setBackend } from '../../backend/registry.js';
 import { ConfigError } from '../../tensor/errors.js';
 import { automl } from '../../tune/automl/automl.js';
 import type { AutomlOptions } from '../../tune/automl/options.js';
-import { parseDuration } from '../../tune/automl/options.js';
+import { DEFAULT_ENSEMBLE, parseDuration } from '../../tune/automl/options.js';
 import { AUTOML_FILES } from '../../tune/automl/report.js';
 
 /** The help text of `kiln automl`. */
@@ -14,7 +14,9 @@ Searches preprocessing and MLP choices for a table (TPE, under a wall-clock budg
 each candidate by 5-fold cross-validation (up to 2,000 training rows) or one validation split,
 then refits the best on all training rows as a normal run folder, tested on held-out rows.
 The run folder also holds ${AUTOML_FILES.config} (a kiln train config that reproduces the run)
-and ${AUTOML_FILES.leaderboard} (every trial); report.md gets an AutoML section.
+and ${AUTOML_FILES.leaderboard} (every trial); report.md gets an AutoML section. Unless
+--ensemble 1, up to N trials are chosen greedily by their validation predictions (Caruana et
+al., 2004), refit into members/ and averaged (ensemble.json); eval and predict use them all.
 
 Searched: one-hot cap and high-cardinality columns (one-hot or left out), missing indicators,
 layers, width, activation, normalization, dropout, optimizer (Adam/AdamW), learning rate,
@@ -32,6 +34,7 @@ Options:
   --name NAME         run name (default automl-<file name>)
   --seed N            seed of the split, folds, sampler and training (default 0)
   --store S           tracking store (SQLite file or postgresql:// URL) for the study and run
+  --ensemble N        most models in the saved ensemble (default ${DEFAULT_ENSEMBLE}; 1: the best alone)
 
 Example:
   kiln automl datasets/realworld/penguins.csv --target species --time-budget 2m
@@ -48,6 +51,7 @@ const OPTIONS = {
   name: { type: 'string' },
   seed: { type: 'string' },
   store: { type: 'string' },
+  ensemble: { type: 'string' },
   backend: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   verbose: { type: 'boolean' },
@@ -112,16 +116,21 @@ export async function automlCommand(
   if (values.out) options.out = values.out;
   if (values.name) options.name = values.name;
   if (values.store) options.store = values.store;
+  const ensemble = integer(values.ensemble, 'ensemble', 1);
+  if (ensemble !== undefined) options.ensemble = ensemble;
   const r = await automl(options);
   const total = r.trials.complete + r.trials.pruned + r.trials.failed;
   log(
     `automl: ${total} trials (${r.trials.complete} complete, ${r.trials.pruned} pruned, ${r.trials.failed} failed) in ${r.searchSeconds.toFixed(0)}s of search, ${r.seconds.toFixed(0)}s in all; best trial ${r.bestTrial}: ${r.metric} ${r.bestValue.toFixed(4)} (${r.scheme})`,
   );
+  const scores = (t: Record<string, number>) =>
+    Object.entries(t)
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join('  ');
+  if (r.ensemble && r.singleTest) log(`test (trial ${r.bestTrial} alone): ${scores(r.singleTest)}`);
   if (r.test)
     log(
-      `test: ${Object.entries(r.test)
-        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-        .join('  ')}`,
+      `test${r.ensemble ? ` (ensemble of ${r.ensemble.members.length})` : ''}: ${scores(r.test)}`,
     );
   log(`run saved to ${r.runDir} (reproduce: kiln train ${r.runDir}/${AUTOML_FILES.config})`);
   return 0;

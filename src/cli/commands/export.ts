@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { save } from '../../io/files.js';
 import type { HalfDType } from '../../io/half.js';
 import { exportModel } from '../../onnx/export.js';
 import { zeros } from '../../ops/creation.js';
 import { ConfigError } from '../../tensor/errors.js';
+import { ENSEMBLE_FILE, readEnsemble } from '../ensemble.js';
 import { loadRun } from '../inference.js';
 
 /** Options of `kiln export`. */
@@ -39,6 +41,15 @@ export async function exportCommand(
   if (format !== 'onnx' && format !== 'safetensors')
     throw new ConfigError(`export: --format must be 'onnx' or 'safetensors', got '${format}'`);
   const run = await loadRun(path);
+  const ensemble = existsSync(join(path, 'checkpoint.json')) ? null : readEnsemble(run.runDir);
+  if (ensemble) {
+    throw new ConfigError(
+      `export: ${path} is an ensemble of ${ensemble.members.length} models (${ENSEMBLE_FILE}), which one ONNX graph of this run does not hold; export a member run folder instead (${ensemble.members
+        .slice(1)
+        .map((m) => join(path, m.dir))
+        .join(', ')})`,
+    );
+  }
   const log = options.log ?? console.log;
   if (format === 'safetensors') {
     const out = options.out ?? join(run.runDir, 'export.safetensors');

@@ -1,5 +1,6 @@
 import { basename, extname } from 'node:path';
 import { resolveConfigPaths, type TrainConfig, validateConfig } from '../../cli/config.js';
+import type { EnsembleManifest } from '../../cli/ensemble.js';
 import { defaultTableMetrics } from '../../cli/table-data.js';
 import { trainCommand } from '../../cli/train.js';
 import { readTable } from '../../data/table/read.js';
@@ -9,14 +10,21 @@ import type { AttrValue, FrozenTrial } from '../frozen-trial.js';
 import { MedianPruner } from '../pruners/percentile.js';
 import { TPESampler } from '../samplers/tpe/sampler.js';
 import { TrialPruned } from '../trial.js';
-import { type ConfigBase, candidateConfig, candidateTableOptions } from './config.js';
+import { type ConfigBase, candidateTableOptions } from './config.js';
+import { EnsembleScorer, selectEnsemble, type TrialPredictions } from './ensemble.js';
 import { fitFold } from './fit.js';
 import { CV_MAX_ROWS, FoldCache, searchFolds } from './folds.js';
 import { type LeaderboardRow, leaderboard } from './leaderboard.js';
-import { type AutomlOptions, checkAutomlOptions, searchMetric } from './options.js';
+import {
+  type AutomlOptions,
+  checkAutomlOptions,
+  DEFAULT_ENSEMBLE,
+  searchMetric,
+} from './options.js';
 import { prepareSearch } from './profile.js';
+import { type SavedEnsemble, saveEnsemble, trialConfig } from './refit.js';
 import { writeAutomlFiles } from './report.js';
-import { type Candidate, defaultTrials, safeBatchSize, suggestCandidate } from './space.js';
+import { defaultTrials, safeBatchSize, suggestCandidate } from './space.js';
 
 /**
  * What {@link automl} found and saved.
@@ -37,8 +45,15 @@ export interface AutomlResult {
   /** The best trial's cross-validated (or validation) score. */
   bestValue: number;
   bestTrial: number;
-  /** The refit model's scores on the held-out test rows. */
+  /** The saved run's scores on the held-out test rows (the ensemble's, when there is one). */
   test: Record<string, number> | null;
+  /** The best trial's refit alone on the test rows (the same as `test` without an ensemble). */
+  singleTest: Record<string, number> | null;
+  /**
+   * The saved ensemble (null when it is the best trial alone): its members and weights, and its
+   * score on the validation rows next to the best trial's on the same rows.
+   */
+  ensemble: EnsembleManifest | null;
   leaderboard: LeaderboardRow[];
   /** How candidates were scored, e.g. '5-fold cross-validation on 275 training rows'. */
   scheme: string;
@@ -51,6 +66,8 @@ export interface AutomlResult {
 
 /** Share of the budget given to the search; the rest is for the refit and the files. */
 const SEARCH_SHARE = 0.85;
+/** Most of the budget the refits of extra ensemble members may take from the search. */
+const ENSEMBLE_SHARE = 0.3;
 
 /**
  * AutoML for tables: searches preprocessing and MLP choices with TPE under a wall-clock budget,
@@ -118,7 +135,25 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     `automl: ${table.name}, ${profile.task}${prepared.classes ? ` of ${prepared.classes.length} classes` : ''}, ${trainRows.length} training and ${prepared.testRows.length} test rows; ${metric.name} by ${scheme}; budget ${budget}s`,
   );
 
-  const searchDeadline = started + budget * SEARCH_SHARE * 1000;
+  const ensembleSize = options.ensemble ?? DEFAULT_ENSEMBLE;
+  const predictions = new Map<number, TrialPredictions>();
+  const rowsOf = folds.flatMap((f) => [...f.test]);
+  const scorer = new EnsembleScorer(
+    profile.task === 'classification'
+      ? Int32Array.from(rowsOf, (r) => prepared.labels[r]!)
+      : Float32Array.from(rowsOf, (r) => prepared.labels[r]!),
+    profile.task === 'classification' ? profile.numClasses : 0,
+    metric,
+  );
+  // The search ends early enough to refit the best trial, and the likely extra ensemble members
+  // (the next best trials, by their measured speed), within the budget.
+  const searchEnd = () => {
+    const ranked = [...predictions.values()].sort((a, b) =>
+      metric.direction === 'maximize' ? b.value - a.value : a.value - b.value,
+    );
+    const extra = ranked.slice(1, ensembleSize).reduce((s, p) => s + p.refitSeconds, 0);
+    return started + budget * (SEARCH_SHARE - Math.min(ENSEMBLE_SHARE, extra / budget)) * 1000;
+  };
   const study = await createStudy({
     name: `${name}-${Date.now()}`,
     direction: metric.direction,
@@ -145,13 +180,15 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       };
       const sums: Record<string, number> = {};
       let epochs = 0;
+      let speed = 0;
+      const parts: Float32Array[] = [];
       for (let f = 0; f < cache.size; f++) {
         const data = cache.get(candidateTableOptions(c, base), c.standardizeTarget, f);
         const r = await fitFold(c, data, {
           metrics,
           batchSize,
           seed: seed + trial.number,
-          deadline: searchDeadline + budget * 0.05 * 1000,
+          deadline: searchEnd() + budget * 0.05 * 1000,
           ...(cache.size === 1 ? { onEpoch: pruneByEpoch } : {}),
         }).catch((e: unknown) => {
           if (e instanceof TrialPruned) trial.setUserAttr('note', e.message);
@@ -159,6 +196,8 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         });
         for (const [key, v] of Object.entries(r.scores)) sums[key] = (sums[key] ?? 0) + v;
         epochs += r.bestEpochs;
+        parts.push(r.pred);
+        speed += r.secondsPerRowEpoch / cache.size;
         const mean = sums[metric.key]! / (f + 1);
         if (!Number.isFinite(mean)) throw new Error(`${metric.name} is ${mean} on fold ${f + 1}`);
         if (cache.size > 1) trial.report(mean, f);
@@ -175,13 +214,32 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         'scores',
         Object.fromEntries(Object.entries(sums).map(([key, v]) => [key, v / n])),
       );
-      trial.setUserAttr('epochs', Math.max(1, Math.round(epochs / n)));
-      return sums[metric.key]! / n;
+      const refitEpochs = Math.max(1, Math.round(epochs / n));
+      trial.setUserAttr('epochs', refitEpochs);
+      const value = sums[metric.key]! / n;
+      const pred = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        pred.set(p, at);
+        at += p.length;
+      }
+      predictions.set(trial.number, {
+        trial: trial.number,
+        value,
+        pred,
+        refitSeconds: speed * trainRows.length * refitEpochs,
+      });
+      return value;
     },
     {
-      timeout: Math.max(1, (searchDeadline - Date.now()) / 1000),
+      timeout: Math.max(1, (searchEnd() - Date.now()) / 1000),
       ...(options.nTrials ? { nTrials: options.nTrials } : {}),
-      callbacks: [(s, t) => log(trialLine(t, s.trials, metric.name, metric.direction))],
+      callbacks: [
+        (s, t) => {
+          log(trialLine(t, s.trials, metric.name, metric.direction));
+          if (Date.now() >= searchEnd()) s.stop();
+        },
+      ],
     },
   );
   const searchSeconds = (Date.now() - started) / 1000;
@@ -193,9 +251,8 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     );
   }
   const best = study.bestTrial;
-  const candidate = best.userAttrs.candidate as unknown as Candidate;
   const epochs = best.userAttrs.epochs as number;
-  const raw = candidateConfig(candidate, base, epochs, best.userAttrs.batchSize as number);
+  const raw = trialConfig(best, base);
   const config = validateConfig(raw, 'automl');
   log(
     `best: trial ${best.number}, ${metric.name} ${best.value!.toFixed(4)}; refitting on ${trainRows.length} rows for ${epochs} epochs`,
@@ -205,7 +262,31 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     log,
     ...(options.store ? { store: options.store } : {}),
   });
-  const board = leaderboard(study);
+  let saved: SavedEnsemble | null = null;
+  if (ensembleSize > 1 && done.length > 1) {
+    // What is left of the budget after the best trial's refit, for the other members' refits.
+    const left = (started + budget * 0.95 * 1000 - Date.now()) / 1000;
+    const pool = done.map((t) => predictions.get(t.number)!).filter((p) => p !== undefined);
+    const selection = selectEnsemble(pool, scorer, {
+      size: ensembleSize,
+      first: best.number,
+      cost: (t) => predictions.get(t)!.refitSeconds,
+      budget: left,
+    });
+    if (selection.members.length > 1) {
+      log(
+        `ensemble of ${selection.members.length} trials (${selection.members.map((m) => `${m.trial}: ${m.weight.toFixed(2)}`).join(', ')}): ${metric.name} ${selection.value.toFixed(4)} on the validation rows, best trial alone ${selection.single.toFixed(4)}`,
+      );
+      saved = await saveEnsemble(result.runDir, best.number, selection, done, base, {
+        metric: metric.name,
+        store: options.store,
+        log,
+      });
+    } else {
+      log(`ensemble: no combination beats trial ${best.number} alone on the validation rows`);
+    }
+  }
+  const board = leaderboard(study, saved?.manifest ?? null);
   const count = (state: string) => study.trials.filter((t) => t.state === state).length;
   const trials = { complete: count('complete'), pruned: count('pruned'), failed: count('failed') };
   await study.close();
@@ -216,7 +297,9 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     metric: metric.name,
     bestValue: best.value!,
     bestTrial: best.number,
-    test: result.test,
+    test: saved ? saved.test : result.test,
+    singleTest: result.test,
+    ensemble: saved?.manifest ?? null,
     leaderboard: board,
     scheme,
     trials,

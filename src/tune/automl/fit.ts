@@ -3,6 +3,7 @@ import { buildMetrics } from '../../cli/metrics.js';
 import { FailOnNaN } from '../../cli/run-end.js';
 import { DataLoader } from '../../data/dataloader.js';
 import { TensorDataset } from '../../data/dataset.js';
+import { Standardize } from '../../data/scalers.js';
 import { classWeights } from '../../data/splits.js';
 import { tensor } from '../../ops/creation.js';
 import { manualSeed } from '../../tensor/random.js';
@@ -27,6 +28,13 @@ export interface FoldResult {
   scores: Record<string, number>;
   /** Epochs up to and including the best one (by val_loss). */
   bestEpochs: number;
+  /**
+   * Predictions on the validation part with the best epoch's weights, row-major: class
+   * probabilities `[rows, classes]`, or values `[rows]` in the target's own units.
+   */
+  pred: Float32Array;
+  /** Wall-clock seconds of one epoch over one training row (to estimate a refit's time). */
+  secondsPerRowEpoch: number;
 }
 
 /**
@@ -43,7 +51,11 @@ class TrialWatch implements Callback {
     if (Date.now() > this.at) throw new TrialPruned('the time budget ran out during this trial');
   }
 
+  /** Epochs finished. */
+  epochs = 0;
+
   onEpochEnd(ctx: TrainContext): void {
+    this.epochs++;
     this.onEpoch?.(ctx.epoch, ctx.logs);
   }
 }
@@ -87,12 +99,13 @@ export async function fitFold(
     patience: c.patience,
     restoreBestWeights: true,
   });
+  const watch = new TrialWatch(options.deadline, options.onEpoch);
   const trainer = new Trainer({
     model,
     optimizer,
     loss,
     metrics: buildMetrics(options.metrics, data.preprocessing),
-    callbacks: [new FailOnNaN(), early, new TrialWatch(options.deadline, options.onEpoch)],
+    callbacks: [new FailOnNaN(), early, watch],
     ...(scheduler ? { scheduler } : {}),
   });
   const train = new DataLoader(new TensorDataset(data.train.x, data.train.y), {
@@ -101,7 +114,21 @@ export async function fitFold(
     seed: options.seed,
   });
   const valid = new DataLoader(new TensorDataset(data.valid.x, data.valid.y), { batchSize: 1000 });
+  const started = Date.now();
   await trainer.fit(train, { epochs: c.maxEpochs, validation: valid });
+  const seconds = (Date.now() - started) / 1000;
   const scores = await trainer.evaluate(valid);
-  return { scores, bestEpochs: early.bestEpoch + 1 };
+  const output = await trainer.predict(data.valid.x);
+  const target = data.preprocessing.target ? Standardize.fromJSON(data.preprocessing.target) : null;
+  const pred = target
+    ? output.reshape([-1]).mul(target.std[0]!).add(target.mean[0]!)
+    : output.ndim === 2 && output.shape[1]! > 1
+      ? output.softmax(1)
+      : output.reshape([-1]);
+  return {
+    scores,
+    bestEpochs: early.bestEpoch + 1,
+    pred: Float32Array.from(pred.dataSync()),
+    secondsPerRowEpoch: seconds / Math.max(1, watch.epochs) / data.train.x.shape[0]!,
+  };
 }

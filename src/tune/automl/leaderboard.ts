@@ -1,3 +1,4 @@
+import type { EnsembleManifest } from '../../cli/ensemble.js';
 import type { StudyDirection } from '../frozen-trial.js';
 import type { Study } from '../study.js';
 
@@ -6,7 +7,7 @@ import type { Study } from '../study.js';
  *
  * @example
  * ```ts
- * const row: LeaderboardRow = { rank: 1, trial: 4, state: 'complete', value: 0.98, scores: { accuracy: 0.98 }, epochs: 37, seconds: 4.2, params: { layers: 2 }, note: '' };
+ * const row: LeaderboardRow = { rank: 1, trial: 4, state: 'complete', value: 0.98, scores: { accuracy: 0.98 }, epochs: 37, seconds: 4.2, params: { layers: 2 }, note: '', weight: 0.6 };
  * ```
  */
 export interface LeaderboardRow {
@@ -24,17 +25,25 @@ export interface LeaderboardRow {
   params: Record<string, string | number | boolean>;
   /** Why a trial was pruned or failed. */
   note: string;
+  /** The trial's weight in the saved ensemble (0 when it is not a member). */
+  weight: number;
 }
 
 /**
- * The leaderboard of a study: complete trials best first, then the pruned and failed ones.
+ * The leaderboard of a study: complete trials best first, then the pruned and failed ones, each
+ * with its weight in the saved ensemble (if any).
  *
  * @example
  * ```ts
  * leaderboard(study)[0]; // the best complete trial
+ * leaderboard(study, manifest).filter((r) => r.weight > 0); // the ensemble's members
  * ```
  */
-export function leaderboard(study: Study): LeaderboardRow[] {
+export function leaderboard(
+  study: Study,
+  ensemble: EnsembleManifest | null = null,
+): LeaderboardRow[] {
+  const weights = new Map(ensemble?.members.map((m) => [m.trial, m.weight]) ?? []);
   const sign = study.direction === 'maximize' ? -1 : 1;
   const rows: LeaderboardRow[] = study.trials.map((t) => {
     const scores = (t.userAttrs.scores ?? {}) as Record<string, number>;
@@ -52,6 +61,7 @@ export function leaderboard(study: Study): LeaderboardRow[] {
           : null,
       params: { ...t.params } as Record<string, string | number | boolean>,
       note: t.error ?? (typeof t.userAttrs.note === 'string' ? t.userAttrs.note : ''),
+      weight: weights.get(t.number) ?? 0,
     };
   });
   const complete = rows
@@ -90,7 +100,15 @@ function columns(rows: readonly LeaderboardRow[]): { scores: string[]; params: s
  */
 export function leaderboardCsv(rows: readonly LeaderboardRow[], metric: string): string {
   const { scores, params } = columns(rows);
-  const header = ['rank', 'trial', 'state', metric, ...scores.map((s) => `cv_${s}`), 'epochs'];
+  const header = [
+    'rank',
+    'trial',
+    'state',
+    metric,
+    ...scores.map((s) => `cv_${s}`),
+    'ensemble_weight',
+    'epochs',
+  ];
   const lines = [[...header, 'seconds', ...params, 'note'].join(',')];
   for (const r of rows) {
     lines.push(
@@ -100,6 +118,7 @@ export function leaderboardCsv(rows: readonly LeaderboardRow[], metric: string):
         r.state,
         r.value,
         ...scores.map((s) => r.scores[s]),
+        r.weight,
         r.epochs,
         r.seconds,
         ...params.map((p) => r.params[p]),
@@ -128,13 +147,13 @@ export function leaderboardMarkdown(
   const { params } = columns(rows);
   const better = direction === 'maximize' ? 'higher' : 'lower';
   const lines = [
-    `| rank | trial | state | ${metric} (${better} is better) | epochs | seconds | ${params.join(' | ')} |`,
-    `| ---: | ---: | --- | ---: | ---: | ---: |${params.map(() => ' --- |').join('')}`,
+    `| rank | trial | state | ${metric} (${better} is better) | ensemble weight | epochs | seconds | ${params.join(' | ')} |`,
+    `| ---: | ---: | --- | ---: | ---: | ---: | ---: |${params.map(() => ' --- |').join('')}`,
   ];
   for (const r of rows) {
     const value = r.value === null ? (r.note ? r.note.slice(0, 60) : '-') : fmt(r.value);
     lines.push(
-      `| ${r.rank ?? '-'} | ${r.trial} | ${r.state} | ${value} | ${r.epochs ?? '-'} | ${r.seconds === null ? '-' : r.seconds.toFixed(1)} | ${params.map((p) => cell(r.params[p]) || '-').join(' | ')} |`,
+      `| ${r.rank ?? '-'} | ${r.trial} | ${r.state} | ${value} | ${r.weight ? fmt(r.weight) : '-'} | ${r.epochs ?? '-'} | ${r.seconds === null ? '-' : r.seconds.toFixed(1)} | ${params.map((p) => cell(r.params[p]) || '-').join(' | ')} |`,
     );
   }
   return lines;

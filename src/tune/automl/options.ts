@@ -40,9 +40,25 @@ export interface AutomlOptions {
   folds?: number;
   /** Fraction of rows held out as the test split, as `split.test` (default 0.2). */
   testSize?: number;
+  /**
+   * Most models in the saved ensemble, chosen greedily (Caruana et al., 2004) from the
+   * complete trials by their predictions on the validation rows and refit on all training
+   * rows; 1 saves the best trial alone (default {@link DEFAULT_ENSEMBLE}).
+   */
+  ensemble?: number;
   /** Progress lines (default console.log). */
   log?: (line: string) => void;
 }
+
+/**
+ * Models in the saved ensemble unless `ensemble` says otherwise.
+ *
+ * @example
+ * ```ts
+ * const size = options.ensemble ?? DEFAULT_ENSEMBLE;
+ * ```
+ */
+export const DEFAULT_ENSEMBLE = 5;
 
 const KNOWN = [
   'data',
@@ -57,6 +73,7 @@ const KNOWN = [
   'nTrials',
   'folds',
   'testSize',
+  'ensemble',
   'log',
 ];
 
@@ -153,6 +170,9 @@ export function checkAutomlOptions(options: AutomlOptions): void {
   positive(options.folds, 'folds', true);
   if (options.folds !== undefined && options.folds > 10)
     throw new ConfigError(`automl: folds must be at most 10, got ${options.folds}`);
+  positive(options.ensemble, 'ensemble (models)', true);
+  if (options.ensemble !== undefined && options.ensemble > 20)
+    throw new ConfigError(`automl: ensemble must be at most 20 models, got ${options.ensemble}`);
   if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0))
     throw new ConfigError(`automl: seed must be a non-negative integer, got ${options.seed}`);
   if (options.testSize !== undefined && !(options.testSize > 0 && options.testSize < 1))

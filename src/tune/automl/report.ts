@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { ENSEMBLE_FILE } from '../../cli/ensemble.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { StudyDirection } from '../frozen-trial.js';
 import type { AutomlResult } from './automl.js';
@@ -36,6 +37,12 @@ export async function writeAutomlFiles(
     `# Written by kiln automl: trial ${result.bestTrial} of the search on ${info.data}, refit on the`,
     `# training rows for the mean best epoch count of its folds. Reproduce the run with:`,
     `#   kiln train ${join(runDir, AUTOML_FILES.config)}`,
+    ...(result.ensemble
+      ? [
+          `# This run is an ensemble (${ENSEMBLE_FILE}); this config reproduces its first member, and`,
+          `# each other member's folder under members/ holds the config.json that reproduces it.`,
+        ]
+      : []),
     '',
   ].join('\n');
   await writeFileAtomic(join(runDir, AUTOML_FILES.config), `${header}${stringify(raw)}`);
@@ -44,11 +51,7 @@ export async function writeAutomlFiles(
     leaderboardCsv(result.leaderboard, result.metric),
   );
   const total = trials.complete + trials.pruned + trials.failed;
-  const test = result.test
-    ? Object.entries(result.test)
-        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-        .join(', ')
-    : 'none';
+  const test = scoreText(result.test);
   const lines = [
     '## AutoML',
     '',
@@ -57,7 +60,11 @@ export async function writeAutomlFiles(
     `- trials: ${total} (${trials.complete} complete, ${trials.pruned} pruned, ${trials.failed} failed); sampler TPE, median pruning after each ${result.scheme.startsWith('one') ? 'epoch' : 'fold'}`,
     `- scoring: ${result.metric} by ${result.scheme}; the test rows were never seen by the search`,
     `- best: trial ${result.bestTrial}, ${result.metric} ${result.bestValue.toFixed(4)}; refit as ${AUTOML_FILES.config}`,
-    `- test (refit model, held-out rows): ${test}`,
+    ...ensembleLines(result),
+    `- test (${result.ensemble ? 'the ensemble' : 'refit model'}, held-out rows): ${test}`,
+    ...(result.ensemble
+      ? [`- test (trial ${result.bestTrial} alone): ${scoreText(result.singleTest)}`]
+      : []),
     '',
     '### Leaderboard',
     '',
@@ -67,4 +74,28 @@ export async function writeAutomlFiles(
   const reportPath = join(runDir, 'report.md');
   const report = await readFile(reportPath, 'utf8');
   await writeFileAtomic(reportPath, `${report.trimEnd()}\n\n${lines.join('\n')}`);
+}
+
+function scoreText(scores: Record<string, number> | null): string {
+  return scores
+    ? Object.entries(scores)
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+        .join(', ')
+    : 'none';
+}
+
+/** What the ensemble is, and how it compares with its best member on the validation rows. */
+function ensembleLines(result: AutomlResult): string[] {
+  const e = result.ensemble;
+  if (!e) return [];
+  const members = e.members
+    .map(
+      (m) =>
+        `trial ${m.trial} (${m.dir === '.' ? 'this folder' : m.dir}, weight ${m.weight.toFixed(3)})`,
+    )
+    .join(', ');
+  return [
+    `- ensemble (${ENSEMBLE_FILE}): the mean of ${e.members.length} refit models' ${result.task === 'classification' ? 'class probabilities' : 'predictions'}, chosen greedily (Caruana et al., 2004) on the search's validation predictions: ${members}`,
+    `- ensemble ${e.metric} on the validation rows ${e.value.toFixed(4)}, best trial alone ${e.single.toFixed(4)} (pooled over the same rows; the ensemble was chosen there, so its figure is optimistic, and the test rows below are the fair comparison)`,
+  ];
 }
