@@ -88,6 +88,12 @@ const dataSchema = z.strictObject({
     .describe(
       'tables: also encode each numeric column piecewise-linearly over this many quantile bins',
     ),
+  embed: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'tables: categorical columns encoded as one index column each (first in the features, in this order) for a CategoryEmbedding layer',
+    ),
   sampling: z
     .enum(['balanced'])
     .optional()

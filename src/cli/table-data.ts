@@ -25,6 +25,7 @@ const TABLE_FIELDS = [
   'missingIndicator',
   'dates',
   'numericBins',
+  'embed',
 ] as const;
 const FORECAST_FIELDS = ['window', 'horizon', 'season', 'dateFeatures'] as const;
 
@@ -86,6 +87,7 @@ export function tableOptions(config: TrainConfig): TableOptions {
     ...(d.missingValues ? { missingValues: d.missingValues } : {}),
     ...(d.dates ? { dates: d.dates } : {}),
     ...(d.numericBins ? { numericBins: d.numericBins } : {}),
+    ...(d.embed?.length ? { embed: d.embed } : {}),
     ...(config.preprocess.standardize === false ? { standardize: false } : {}),
   };
 }

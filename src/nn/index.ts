@@ -39,7 +39,11 @@ export {
   type ConvTransposeLayerOptions,
 } from './layers/conv.js';
 export { Dropout } from './layers/dropout.js';
-export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
+export {
+  CategoryEmbedding,
+  Embedding,
+  type EmbeddingLayerOptions,
+} from './layers/embedding.js';
 export { Flatten, Identity, Linear, type LinearOptions } from './layers/linear.js';
 export {
   BatchNorm1d,

@@ -12,7 +12,7 @@ import {
 } from './layers/activation.js';
 import { Conv1d, Conv2d, ConvTranspose2d } from './layers/conv.js';
 import { Dropout } from './layers/dropout.js';
-import { Embedding } from './layers/embedding.js';
+import { CategoryEmbedding, Embedding } from './layers/embedding.js';
 import { Flatten, Identity, Linear } from './layers/linear.js';
 import { BatchNorm1d, BatchNorm2d, LayerNorm } from './layers/normalization.js';
 import { AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d } from './layers/pooling.js';
@@ -394,6 +394,23 @@ export const BASIC_LAYERS: readonly LayerEntry[] = [
       paddingIdx: m.paddingIdx,
     }),
   }),
+  defineLayer<CategoryEmbedding, { numEmbeddings: number[]; embeddingDim: number }>(
+    CategoryEmbedding,
+    {
+      type: 'CategoryEmbedding',
+      description:
+        "embeds a table's leading category-index columns (data.embed): [N, F] -> [N, F - C + C * embeddingDim]",
+      options: {
+        numEmbeddings: {
+          type: 'ints',
+          description: 'table size per index column (kept levels + 1)',
+        },
+        embeddingDim: { type: 'int', min: 1, description: 'size of each vector' },
+      },
+      create: (o) => new CategoryEmbedding(o.numEmbeddings, o.embeddingDim),
+      describe: (m) => ({ numEmbeddings: [...m.numEmbeddings], embeddingDim: m.embeddingDim }),
+    },
+  ),
   convEntry(Conv1d, 'Conv1d', '1-D convolution over [N, C, L]'),
   convEntry(Conv2d, 'Conv2d', '2-D convolution over [N, C, H, W]'),
   defineLayer<ConvTranspose2d, ConvConfig & { outputPadding: Size }>(ConvTranspose2d, {

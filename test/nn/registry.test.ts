@@ -24,6 +24,10 @@ const CASES: Record<string, { config: LayerConfig; input: number[] }> = {
   BatchNorm2d: { config: { type: 'BatchNorm2d', affine: false }, input: [2, 3, 4, 4] },
   LayerNorm: { config: { type: 'LayerNorm', eps: 1e-3 }, input: [2, 4, 6] },
   Embedding: { config: { type: 'Embedding', numEmbeddings: 10, embeddingDim: 4 }, input: [2, 3] },
+  CategoryEmbedding: {
+    config: { type: 'CategoryEmbedding', numEmbeddings: [3, 4], embeddingDim: 2 },
+    input: [2, 5],
+  },
   Conv1d: {
     config: { type: 'Conv1d', outChannels: 4, kernelSize: 3, padding: 'same' },
     input: [2, 2, 9],
@@ -79,6 +83,12 @@ const CASES: Record<string, { config: LayerConfig; input: number[] }> = {
 };
 
 function input(type: string, shape: number[]): k.Tensor {
+  // CategoryEmbedding: level indices (as floats) in its two leading columns, then features.
+  if (type === 'CategoryEmbedding')
+    return k.tensor([
+      [2, 3, 0.5, -1, 2],
+      [0, 1, 1, 0, -2],
+    ]);
   return type === 'Embedding' ? k.randint(0, 10, shape) : k.randn(shape);
 }
 

@@ -190,7 +190,23 @@ describe('automl pieces', () => {
         (params.layers as number) + 1,
       );
       assert.deepEqual(c.drop, params.highCardinality === 'drop' ? ['state'] : []);
+      // Embedded: the index column goes to a CategoryEmbedding in front of the MLP, with a
+      // vector for every kept level and one for the rest.
+      const embedded = params.highCardinality === 'embed';
+      assert.deepEqual(c.embed, embedded ? ['state'] : []);
+      assert.equal(keys.includes('embedDim'), embedded);
+      if (embedded)
+        assert.deepEqual(c.layers[0], {
+          type: 'CategoryEmbedding',
+          numEmbeddings: [(params.maxCategories as number) + 1],
+          embeddingDim: params.embedDim,
+        });
+      else assert.notEqual(c.layers[0]!.type, 'CategoryEmbedding');
     }
+    assert.ok(
+      seen.some((p) => p.highCardinality === 'embed'),
+      'the search tries embeddings',
+    );
   });
 
   it('grows a BatchNorm batch size that would leave a batch of one', () => {

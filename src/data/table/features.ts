@@ -34,6 +34,11 @@ export type FeatureSpec =
       other: boolean;
       fill: string;
       indicator: boolean;
+      /**
+       * Encoded as one index column for an embedding (`col.index`: 1 + the level's position in
+       * `levels`, 0 for a missing, rare or unseen level) instead of one-hot columns.
+       */
+      embed?: boolean;
     }
   | { column: string; kind: 'date'; fill: number; mean: number; std: number; indicator: boolean };
 
@@ -58,6 +63,8 @@ export interface FitFeatureOptions {
    * training rows (0 or undefined: no bins).
    */
   numericBins?: number;
+  /** Categorical columns encoded as one index column each, for an embedding layer. */
+  embed?: ReadonlySet<string>;
 }
 
 function median(values: number[]): number {
@@ -103,7 +110,9 @@ export function fitFeatures(
       if (options.missing.has(table.rows[r][j]!)) missingCount++;
       else present.push(r);
     }
-    const indicator = options.missingIndicator && missingCount > 0;
+    const embed = kind === 'categorical' && options.embed?.has(column);
+    // An embedded column's missing cells have their own index (0), so need no indicator.
+    const indicator = options.missingIndicator && missingCount > 0 && !embed;
     if (kind === 'categorical') {
       const counts = new Map<string, number>();
       for (const r of present) {
@@ -122,6 +131,7 @@ export function fitFeatures(
         other: ranked.length > kept.length,
         fill: ranked[0]?.[0] ?? '',
         indicator,
+        ...(embed ? { embed: true } : {}),
       };
     }
     if (kind === 'boolean') {
@@ -156,7 +166,7 @@ function quantileEdges(values: readonly number[], count: number): number[] | nul
 
 /**
  * Feature names of the encoded matrix, in column order: `col` (and `col.bin1`... with bins),
- * `col=level`, `col=(other)`, `col.year`, `col.month_sin`, `col.month_cos`, `col.missing`.
+ * `col=level`, `col=(other)`, `col.index` (embedded categories), `col.year`, `col.month_sin`, `col.month_cos`, `col.missing`.
  *
  * @example
  * ```ts
@@ -166,7 +176,9 @@ function quantileEdges(values: readonly number[], count: number): number[] | nul
 export function featureNames(specs: readonly FeatureSpec[]): string[] {
   const names: string[] = [];
   for (const s of specs) {
-    if (s.kind === 'categorical') {
+    if (s.kind === 'categorical' && s.embed) {
+      names.push(`${s.column}.index`);
+    } else if (s.kind === 'categorical') {
       for (const level of s.levels) names.push(`${s.column}=${level}`);
       if (s.other) names.push(`${s.column}=(other)`);
     } else if (s.kind === 'date') {
@@ -214,7 +226,9 @@ export function encodeFeatures(
     specs.forEach((s, q) => {
       const j = columns[q]!;
       const isMissing = missing.has(table.rows[r][j]!);
-      if (s.kind === 'categorical') {
+      if (s.kind === 'categorical' && s.embed) {
+        out[at++] = isMissing ? 0 : s.levels.indexOf(table.rows[r][j]!) + 1;
+      } else if (s.kind === 'categorical') {
         const cell = isMissing ? s.fill : table.rows[r][j]!;
         const k = s.levels.indexOf(cell);
         if (k >= 0) out[at + k] = 1;

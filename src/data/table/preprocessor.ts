@@ -39,6 +39,13 @@ export interface TableOptions {
    * within it between), which lets an MLP make sharp steps as trees do. Default none.
    */
   numericBins?: number;
+  /**
+   * Categorical columns encoded as one index column each (`col.index`: 1 + the level's
+   * position among the kept levels, 0 for a missing, rare or unseen level) for a
+   * `CategoryEmbedding` layer, instead of one-hot columns. They come first in the feature
+   * matrix, in this order. Default none.
+   */
+  embed?: string[];
 }
 
 /**
@@ -153,6 +160,25 @@ export class TablePreprocessor {
         dropped.push(name);
       else used.push([j, kinds[j]!]);
     });
+    const embed = options.embed ?? [];
+    for (const [i, name] of embed.entries()) {
+      known(name, 'data.embed');
+      const j = table.columns.indexOf(name);
+      if (embed.indexOf(name) !== i)
+        throw new ConfigError(`data.embed: ${JSON.stringify(name)} is listed twice`);
+      if (!used.some(([u]) => u === j))
+        throw new ConfigError(`data.embed: ${JSON.stringify(name)} is the target or dropped`);
+      if (kinds[j] !== 'categorical')
+        throw new ConfigError(
+          `data.embed: ${JSON.stringify(name)} is a ${kinds[j]} column; only categorical columns are embedded`,
+        );
+    }
+    // Embedded columns first, in the order given, so a CategoryEmbedding layer finds them.
+    const rank = (j: number) => {
+      const i = embed.indexOf(table.columns[j]!);
+      return i < 0 ? embed.length : i;
+    };
+    used.sort((a, b) => rank(a[0]) - rank(b[0]) || a[0] - b[0]);
     if (used.length === 0) {
       throw new ConfigError(`${table.name}: no feature columns left after the target and drops`);
     }
@@ -163,6 +189,7 @@ export class TablePreprocessor {
       missingIndicator: options.missingIndicator ?? false,
       standardize: options.standardize ?? true,
       numericBins: bins,
+      ...(embed.length ? { embed: new Set(embed) } : {}),
     });
     return new TablePreprocessor({
       type: 'table',

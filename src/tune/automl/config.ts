@@ -37,6 +37,7 @@ export function candidateTableOptions(c: Candidate, base: ConfigBase): TableOpti
     missingIndicator: c.missingIndicator,
     ...(c.numericBins ? { numericBins: c.numericBins } : {}),
     ...(c.drop.length ? { drop: c.drop } : {}),
+    ...(c.embed?.length ? { embed: c.embed } : {}),
   };
 }
 
@@ -81,6 +82,7 @@ export function candidateConfig(
       missingIndicator: c.missingIndicator,
       ...(c.numericBins ? { numericBins: c.numericBins } : {}),
       ...(c.drop.length ? { drop: c.drop } : {}),
+      ...(c.embed?.length ? { embed: c.embed } : {}),
     },
     split: { test: base.testSize },
     ...(c.standardizeTarget ? { preprocess: { standardizeTarget: true } } : {}),

@@ -54,6 +54,8 @@ export interface Candidate {
   numericBins: number;
   /** High-cardinality columns left out (when the search found they do not pay). */
   drop: string[];
+  /** High-cardinality columns embedded (`data.embed` and a first `CategoryEmbedding` layer). */
+  embed: string[];
   layers: LayerSpec[];
   optimizer: { type: 'Adam' | 'AdamW'; lr: number; weightDecay: number };
   loss: TrainConfig['loss'];
@@ -70,7 +72,8 @@ export interface Candidate {
  * The first trials, enqueued before TPE starts, so that even a budget of a few trials tries
  * sound candidates: a plain two-layer MLP close to the hand-written example configs, and a wider
  * one on tree-like inputs (quantile bins for numbers, high-cardinality columns left out, fewer
- * one-hot levels) with batch normalization and more regularization.
+ * one-hot levels) with batch normalization and more regularization; where the table has
+ * high-cardinality columns, also the plain one with them embedded.
  *
  * @example
  * ```ts
@@ -106,18 +109,23 @@ export function defaultTrials(profile: TableProfile): Record<string, string | nu
     plain.maxCategories = 32;
     wide.maxCategories = 16;
   }
+  const trials = [plain, wide];
   if (profile.highCardinality.length) {
     plain.highCardinality = 'onehot';
     wide.highCardinality = 'drop';
+    // A third start: the plain MLP with every level of the high-cardinality columns embedded.
+    trials.push({ ...plain, highCardinality: 'embed', embedDim: 8, maxCategories: 64 });
   }
   if (profile.hasMissing) plain.missingIndicator = wide.missingIndicator = true;
   if (profile.numeric) {
     plain.numericBins = 0;
     wide.numericBins = 16;
   }
-  if (profile.task === 'classification') plain.classWeights = wide.classWeights = 'none';
-  else plain.loss = wide.loss = 'mseLoss';
-  return [plain, wide];
+  for (const t of trials) {
+    if (profile.task === 'classification') t.classWeights = 'none';
+    else t.loss = 'mseLoss';
+  }
+  return trials;
 }
 
 /**
@@ -139,11 +147,11 @@ function batchChoices(rows: number): number[] {
  * size, epoch budget; for classification balanced class weights (imbalance), for regression the
  * loss. Conditional parameters are only suggested where they apply.
  *
- * High-cardinality categories: the first Linear layer over a one-hot block is an embedding
- * lookup (each level's column of weights is its embedding, one per hidden unit), so a separate
- * Embedding layer would only add a bottleneck; what matters is how many levels get their own
- * vector (`maxCategories`, rarer ones share 'other') and whether the column is worth its
- * parameters at all (`highCardinality: drop`), and both are searched.
+ * High-cardinality categories: one-hot (the first Linear layer then learns a vector per level,
+ * one entry per hidden unit), left out (`drop`), or embedded (`embed`: one index column each and
+ * a `CategoryEmbedding` layer of `embedDim`-sized vectors in front of the MLP, which shares what
+ * levels have in common through a small learned space instead of one weight per level and
+ * unit); with `maxCategories`, how many levels get their own vector (rarer ones share one).
  *
  * @example
  * ```ts
@@ -154,11 +162,12 @@ export function suggestCandidate(trial: Trial, profile: TableProfile): Candidate
   const maxCategories = profile.categorical.length
     ? trial.suggestCategorical('maxCategories', [8, 16, 32, 64])
     : 32;
-  const drop =
-    profile.highCardinality.length &&
-    trial.suggestCategorical('highCardinality', ['onehot', 'drop']) === 'drop'
-      ? [...profile.highCardinality]
-      : [];
+  const high = profile.highCardinality.length
+    ? trial.suggestCategorical('highCardinality', ['onehot', 'drop', 'embed'])
+    : 'onehot';
+  const drop = high === 'drop' ? [...profile.highCardinality] : [];
+  const embed = high === 'embed' ? [...profile.highCardinality] : [];
+  const embedDim = embed.length ? trial.suggestCategorical('embedDim', [4, 8, 16]) : 0;
   const missingIndicator = profile.hasMissing
     ? trial.suggestCategorical('missingIndicator', [true, false])
     : false;
@@ -175,6 +184,13 @@ export function suggestCandidate(trial: Trial, profile: TableProfile): Candidate
   const batchSize = trial.suggestCategorical('batchSize', batchChoices(profile.rows));
   const maxEpochs = trial.suggestCategorical('maxEpochs', [50, 100, 200]);
   const layers: LayerSpec[] = [];
+  // Index columns of up to maxCategories kept levels, plus 0 for missing, rare or unseen ones.
+  if (embed.length)
+    layers.push({
+      type: 'CategoryEmbedding',
+      numEmbeddings: embed.map(() => maxCategories + 1),
+      embeddingDim: embedDim,
+    });
   for (let i = 0; i < depth; i++) {
     layers.push({ type: 'Linear', outFeatures: width });
     if (norm !== 'none') layers.push({ type: norm });
@@ -196,6 +212,7 @@ export function suggestCandidate(trial: Trial, profile: TableProfile): Candidate
     missingIndicator,
     numericBins,
     drop,
+    embed,
     layers,
     optimizer: { type, lr: round(lr), weightDecay: round(weightDecay) },
     loss,
