@@ -188,7 +188,8 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
           metrics,
           batchSize,
           seed: seed + trial.number,
-          deadline: searchEnd() + budget * 0.05 * 1000,
+          // A trial may run a little past the search's end, not into the ensemble's refits.
+          deadline: searchEnd() + (ensembleSize > 1 ? 0 : budget * 0.05 * 1000),
           ...(cache.size === 1 ? { onEpoch: pruneByEpoch } : {}),
         }).catch((e: unknown) => {
           if (e instanceof TrialPruned) trial.setUserAttr('note', e.message);
@@ -265,7 +266,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
   let saved: SavedEnsemble | null = null;
   if (ensembleSize > 1 && done.length > 1) {
     // What is left of the budget after the best trial's refit, for the other members' refits.
-    const left = (started + budget * 0.95 * 1000 - Date.now()) / 1000;
+    const left = (started + budget * 0.98 * 1000 - Date.now()) / 1000;
     const pool = done.map((t) => predictions.get(t.number)!).filter((p) => p !== undefined);
     const selection = selectEnsemble(pool, scorer, {
       size: ensembleSize,
