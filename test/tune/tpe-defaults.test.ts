@@ -7,7 +7,12 @@ import * as k from '../../src/index.js';
 
 const { tune } = k;
 
-const OPTUNA = { startup: 'random', nEiCandidates: 24, magicClipCount: 'kernels' } as const;
+const OPTUNA = {
+  startup: 'random',
+  nEiCandidates: 24,
+  magicClipCount: 'kernels',
+  goodWeights: 'weights',
+} as const;
 const branin = (t: k.tune.Trial): number => {
   const x = t.suggestFloat('x', -5, 10);
   const y = t.suggestFloat('y', 0, 15);
@@ -56,10 +61,40 @@ describe('TPESampler kiln defaults', () => {
     assert.ok(liar > 5 * noLiar, `with the liar ${liar}, without ${noLiar}`);
   });
 
+  it("weights good trials by their improvement ('improvement'), evenly under 'weights'", async () => {
+    // Two good trials among 12, symmetric about the bad ones (0.455, 0.465, ..., 0.545): x = 0.2
+    // improves on the rest (value 0) by 10, x = 0.8 by 0.1. Count suggestions on 0.2's side.
+    const towardBest = async (goodWeights: 'improvement' | 'weights') => {
+      const study = await tune.createStudy({
+        sampler: new tune.TPESampler({ seed: 3, goodWeights, constantLiar: false }),
+      });
+      const xs = [0.2, 0.8, ...Array.from({ length: 10 }, (_, i) => 0.455 + i * 0.01)];
+      for (const x of xs) await study.enqueueTrial({ x });
+      await study.optimize(
+        (t) => {
+          const x = t.suggestFloat('x', 0, 1);
+          return x === 0.2 ? -10 : x === 0.8 ? -0.1 : 0;
+        },
+        { nTrials: xs.length },
+      );
+      let count = 0;
+      for (let i = 0; i < 60; i++) if ((await study.ask()).suggestFloat('x', 0, 1) < 0.5) count++;
+      return count;
+    };
+    const improvement = await towardBest('improvement');
+    const flat = await towardBest('weights');
+    assert.ok(improvement >= 54, `improvement: ${improvement} of 60 on the best trial's side`);
+    assert.ok(flat >= 15 && flat <= 45, `weights: ${flat} of 60 on the best trial's side`);
+  });
+
   it('validates the new options', () => {
     assert.throws(
       () => new tune.TPESampler({ magicClipCount: 'trials' as never }),
       /magicClipCount must be 'study' or 'kernels', got 'trials'/,
+    );
+    assert.throws(
+      () => new tune.TPESampler({ goodWeights: 'ei' as never }),
+      /goodWeights must be 'improvement' or 'weights', got 'ei'/,
     );
     assert.throws(
       () => new tune.TPESampler({ nEiCandidates: 0 }),

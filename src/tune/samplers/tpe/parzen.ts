@@ -5,6 +5,8 @@ import { logGaussMass, logPhi, truncnormPpf } from './truncnorm.js';
 /** How a Parzen estimator is built: Optuna's `_ParzenEstimatorParameters`. @internal */
 export interface ParzenParameters {
   priorWeight: number;
+  /** The prior kernel's mixture weight, when not `priorWeight` (which still smooths categoricals). */
+  priorMixtureWeight?: number;
   considerMagicClip: boolean;
   /** The count the magic clip divides the range by, when not the estimator's own kernels. */
   clipCount?: number;
@@ -66,7 +68,7 @@ export class ParzenEstimator {
     else {
       w = params.weights(n).slice();
       if (w.length !== n) throw new Error(`TPE weights(${n}) returned ${w.length} weights`);
-      w.push(params.priorWeight);
+      w.push(params.priorMixtureWeight ?? params.priorWeight);
     }
     const total = w.reduce((s, v) => s + v, 0);
     this.logWeights = Float64Array.from(w, (v) => Math.log(v / total));

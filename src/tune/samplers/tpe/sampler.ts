@@ -82,6 +82,15 @@ export interface TPESamplerOptions {
    * other trials are running (parallel workers); `'kernels'`, its own kernels, as Optuna.
    */
   magicClipCount?: 'study' | 'kernels';
+  /**
+   * How the "good" trials are weighted: `'improvement'` (default), each by how far its value
+   * beats the best of the other trials (the split threshold), and the prior kernel by
+   * `priorWeight` times the mean of those weights: the "EI" weighting of Watanabe (2023,
+   * arXiv:2304.11127), under which the good estimator follows expected improvement rather than
+   * the probability of improvement, so the best trials pull the search harder than marginal
+   * ones; `'weights'`, by the `weights` option, as Optuna. The "bad" trials always use `weights`.
+   */
+  goodWeights?: 'improvement' | 'weights';
 }
 
 const RELATIVE_KEY = 'tpe:relative_params';
@@ -99,6 +108,7 @@ const KNOWN = [
   'considerMagicClip',
   'considerEndpoints',
   'magicClipCount',
+  'goodWeights',
 ];
 
 /**
@@ -108,8 +118,9 @@ const KNOWN = [
  * l(x)/g(x) is suggested. Pruned trials count by their last reported value at their last step;
  * with `constantLiar`, running trials count as bad. kiln's defaults search more sharply than
  * Optuna's (scrambled Halton start-up, more candidates, a good estimator that narrows with the
- * study in few dimensions; docs/benchmarks.md measures them);
- * `{ startup: 'random', nEiCandidates: 24, magicClipCount: 'kernels' }` behaves as Optuna's.
+ * study in few dimensions, good trials weighted by their improvement; docs/benchmarks.md measures
+ * them); `{ startup: 'random', nEiCandidates: 24, magicClipCount: 'kernels', goodWeights:
+ * 'weights' }` behaves as Optuna's.
  *
  * @example
  * ```ts
@@ -128,6 +139,7 @@ export class TPESampler implements Sampler {
   private readonly gamma: (n: number) => number;
   private readonly parzen: ParzenParameters;
   private readonly magicClipCount: 'study' | 'kernels';
+  private readonly goodWeights: 'improvement' | 'weights';
   private readonly spaceCache = new IntersectionCache(true);
 
   constructor(options: TPESamplerOptions = {}) {
@@ -144,6 +156,12 @@ export class TPESampler implements Sampler {
     if (this.magicClipCount !== 'study' && this.magicClipCount !== 'kernels') {
       throw new ValueError(
         `TPESampler: magicClipCount must be 'study' or 'kernels', got '${this.magicClipCount}'`,
+      );
+    }
+    this.goodWeights = options.goodWeights ?? 'improvement';
+    if (this.goodWeights !== 'improvement' && this.goodWeights !== 'weights') {
+      throw new ValueError(
+        `TPESampler: goodWeights must be 'improvement' or 'weights', got '${this.goodWeights}'`,
       );
     }
     this.nStartupTrials = options.nStartupTrials ?? 10;
@@ -229,14 +247,25 @@ export class TPESampler implements Sampler {
     const [below, above] = splitTrials(trials, this.gamma(n), study.direction);
     const names = Object.keys(space);
     const dists = names.map((k) => space[k] as Distribution);
-    const goodObs = observations(below, names, dists);
+    const goodTrials: FrozenTrial[] = [];
+    const goodObs = observations(below, names, dists, goodTrials);
     // While other trials run, the good estimator keeps Optuna's width: a narrow one would put
     // concurrent workers on the same point whatever the constant liar adds to the bad one.
     const concurrent = trials.length > n;
-    const goodParams =
+    let goodParams: ParzenParameters =
       this.magicClipCount === 'study' && !concurrent
         ? { ...this.parzen, clipCount: studyClipCount(goodObs.length + 1, n, dists) }
         : this.parzen;
+    const improvement =
+      this.goodWeights === 'improvement' ? improvementWeights(goodTrials, above, study) : null;
+    if (improvement && improvement.length > 0) {
+      const mean = improvement.reduce((s, v) => s + v, 0) / improvement.length;
+      goodParams = {
+        ...goodParams,
+        weights: () => improvement.slice(),
+        priorMixtureWeight: goodParams.priorWeight * mean,
+      };
+    }
     const good = new ParzenEstimator(goodObs, dists, goodParams);
     const badObs = observations(above, names, dists);
     const bad = new ParzenEstimator(badObs, dists, this.parzen);
@@ -284,11 +313,36 @@ function defaultCandidates(params: number, badKernels: number): number {
   return Math.max(24, Math.min(128, 24 * params, Math.floor(32768 / badKernels)));
 }
 
-/** Internal values of the trials that have every parameter of the space. */
+/**
+ * `goodWeights: 'improvement'`: each good trial's improvement on the best complete "bad" trial
+ * (floored at 1e-12, so ties keep a sliver of weight). Null, and the `weights` option applies,
+ * when a good trial has no value (pruned) or no complete trial is left above the split.
+ */
+function improvementWeights(
+  good: readonly FrozenTrial[],
+  above: readonly FrozenTrial[],
+  study: StudyView,
+): number[] | null {
+  const sign = study.direction === 'minimize' ? 1 : -1;
+  let threshold = Infinity;
+  for (const t of above) {
+    if (t.state === 'complete') threshold = Math.min(threshold, sign * (t.value as number));
+  }
+  if (!Number.isFinite(threshold)) return null;
+  const out: number[] = [];
+  for (const t of good) {
+    if (t.state !== 'complete' || !Number.isFinite(t.value as number)) return null;
+    out.push(Math.max(1e-12, threshold - sign * (t.value as number)));
+  }
+  return out;
+}
+
+/** Internal values of the trials that have every parameter of the space (those trials: `kept`). */
 function observations(
   trials: readonly FrozenTrial[],
   names: string[],
   dists: Distribution[],
+  kept?: FrozenTrial[],
 ): number[][] {
   const out: number[][] = [];
   outer: for (const t of trials) {
@@ -317,6 +371,7 @@ function observations(
       }
     }
     out.push(row);
+    kept?.push(t);
   }
   return out;
 }
