@@ -76,14 +76,26 @@ struct F64 {
 
 #include "gemm_kernel.inc"
 
+// Register tile and cache blocks: MR, NV (vectors of 8 floats per row), KC, NC, MC. Override
+// with -DKILN_AVX2_S=... when tuning (bench/native/gemm_ab.sh).
+#ifndef KILN_AVX2_S
+#define KILN_AVX2_S 6, 2, 384, 192, 960
+#endif
+
 void rect_f32(const Gemm<float>& g, long m0, long m1, long n0, long n1) {
-  gemm_rect<F32, 6, 2, 384, 384, 960>(g, m0, m1, n0, n1);
+  gemm_rect<F32, KILN_AVX2_S>(g, m0, m1, n0, n1);
 }
 void rect_f64(const Gemm<double>& g, long m0, long m1, long n0, long n1) {
   gemm_rect<F64, 6, 2, 320, 192, 960>(g, m0, m1, n0, n1);
 }
 
-const KernelSet kSet = {"avx2", rect_f32, rect_f64, 6, 16, 6, 8};
+template <int MR, int NV, int, int, int>
+struct Tile {
+  static constexpr int mr = MR, nv = NV;
+};
+using TileS = Tile<KILN_AVX2_S>;
+
+const KernelSet kSet = {"avx2", rect_f32, rect_f64, TileS::mr, TileS::nv * 8, 6, 8};
 
 }  // namespace avx2
 

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Builds and runs bench/native/gemm_ab.cc: interleaved A/B timing of AVX2 SGEMM variants.
+# Usage: bench/native/gemm_ab.sh ROUNDS VARIANT...
+# where each VARIANT is DIR[:FLAGS]: a directory holding gemm_avx2.cc (and the gemm*.h/.inc it
+# includes), compiled with extra FLAGS (e.g. "native/src:-DKILN_AVX2_S=6,2,256,256,960").
+# `git:REF` as DIR takes native/src at that git ref. Env: AB_SIZES=1024,2048, AB_2T=1.
+set -e
+cd "$(dirname "$0")/../.."
+rounds=$1; shift
+O=$(mktemp -d /tmp/kiln_ab.XXXXXX)
+CXX="${CXX:-g++} -std=gnu++17 -O3 -ffp-contract=fast -fno-math-errno -Wall -Wextra"
+i=0
+for spec in "$@"; do
+  dir=${spec%%:*}; flags=
+  case "$spec" in *:*) flags=${spec#*:} ;; esac
+  case "$dir" in git) ref=${flags%%:*}; flags=; case "$spec" in git:*:*) flags=${spec#git:*:} ;; esac
+    dir=$O/src$i; mkdir -p $dir; git archive "$ref" native/src | tar -x -C $dir --strip-components=2 ;; esac
+  # shellcheck disable=SC2086
+  $CXX -mavx2 -mfma -Dkiln=v$i $flags -c "$dir/gemm_avx2.cc" -o $O/v$i.o &
+  i=$((i + 1))
+done
+wait
+$CXX -DNVAR=$i -mavx2 -mfma bench/native/gemm_ab.cc $O/v*.o -o $O/ab -pthread
+nice -n 5 $O/ab "$rounds" "$@"
+rm -rf "$O"
