@@ -73,6 +73,12 @@ export interface TuneStorage {
   heartbeat?(trialIds: readonly number[]): Promise<void>;
   /** Milliseconds between heartbeats (default 10 s). */
   readonly heartbeatMs?: number;
+  /**
+   * Where a heartbeat thread can open this same store (a SQLite path or a postgresql:// URL with
+   * its password). When set, heartbeats come from a thread of their own and go on while a
+   * synchronous objective blocks the calling thread; otherwise from a timer of the calling thread.
+   */
+  readonly heartbeatLocation?: string;
   /** Marks running trials whose heartbeat is older than `graceMs` as failed; returns their numbers. */
   failStaleTrials?(studyId: number, graceMs: number): Promise<number[]>;
   close?(): Promise<void>;

@@ -1,6 +1,7 @@
 import { ValueError } from '../tensor/errors.js';
 import { contains, type Distribution, type ParamValue } from './distributions.js';
 import type { AttrValue, FrozenTrial, StudyDirection, TrialState } from './frozen-trial.js';
+import { HeartbeatThread } from './heartbeat.js';
 import { type Objective, type OptimizeOptions, runOptimize } from './optimize.js';
 import {
   applyPatch,
@@ -30,6 +31,7 @@ export class Study implements StudyView, TrialHost {
   private readonly local = new Map<number, FrozenTrial>();
   private stopped = false;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private heartbeatThread: HeartbeatThread | null = null;
 
   /** @internal */
   constructor(
@@ -138,11 +140,13 @@ export class Study implements StudyView, TrialHost {
    */
   async askWithin(maxTrials: number | undefined): Promise<Trial | undefined> {
     await this.flush();
+    // The heartbeat thread is up before the trial exists (a trial's heartbeat starts with it).
+    await this.heartbeatReady();
     const claimed = await this.storage.claimWaitingTrial(this.studyId);
     const frozen = claimed ?? (await this.createTrial(maxTrials));
     if (!frozen) return undefined;
     this.local.set(frozen.number, frozen);
-    this.startHeartbeat();
+    this.startHeartbeat(frozen.trialId);
     await this.refresh();
     this.sampler.beforeTrial?.(this, frozen);
     const space = this.sampler.inferRelativeSearchSpace(this, this.snapshot(frozen.number));
@@ -196,6 +200,7 @@ export class Study implements StudyView, TrialHost {
     const final = this.snapshot(trial.number);
     this.sampler.afterTrial?.(this, final, final.state, final.value);
     this.local.delete(trial.number);
+    this.heartbeatThread?.remove(trial.trialId);
     if (this.local.size === 0) this.stopHeartbeat();
     await this.flush();
     await this.refresh();
@@ -213,13 +218,42 @@ export class Study implements StudyView, TrialHost {
    */
   async close(): Promise<void> {
     this.stopHeartbeat();
+    const thread = this.heartbeatThread;
+    this.heartbeatThread = null;
+    await thread?.stop();
     await this.flush();
     await this.storage.close?.();
   }
 
-  private startHeartbeat(): void {
+  /**
+   * Starts the heartbeat thread when the storage names where it can open the store, and waits
+   * until it has; a thread that cannot leaves the beats to a timer of this thread.
+   */
+  private async heartbeatReady(): Promise<void> {
+    const location = this.storage.heartbeatLocation;
+    if (!this.storage.heartbeat || location === undefined) return;
+    if (this.heartbeatThread?.failure != null) return;
+    this.heartbeatThread ??= new HeartbeatThread(location, this.storage.heartbeatMs ?? 10_000);
+    await this.heartbeatThread.ready.catch(() => undefined);
+  }
+
+  /**
+   * Heartbeats of a started trial: one at once from here, then from the heartbeat thread (so that
+   * a synchronous objective, which blocks this thread's timers, does not stop them), else from a
+   * timer here.
+   */
+  private startHeartbeat(trialId: number): void {
     const storage = this.storage;
-    if (!storage.heartbeat || this.heartbeatTimer !== null) return;
+    if (!storage.heartbeat) return;
+    storage.heartbeat([trialId]).catch((err: unknown) => {
+      this.writeError ??= err;
+    });
+    const thread = this.heartbeatThread;
+    if (thread && thread.failure === null) {
+      thread.add(trialId);
+      return;
+    }
+    if (this.heartbeatTimer !== null) return;
     const beat = (): void => {
       const ids = [...this.local.values()].map((t) => t.trialId);
       if (ids.length === 0) return;
@@ -227,7 +261,6 @@ export class Study implements StudyView, TrialHost {
         this.writeError ??= err;
       });
     };
-    beat();
     this.heartbeatTimer = setInterval(beat, storage.heartbeatMs ?? 10_000);
     this.heartbeatTimer.unref();
   }

@@ -56,18 +56,29 @@ function toFrozen(r: TrialRecord): FrozenTrial {
 export class TrackStorage implements TuneStorage {
   /** Milliseconds between heartbeats of running trials. */
   readonly heartbeatMs: number;
+  /** Where the heartbeat thread opens the store (see TuneStorage.heartbeatLocation). */
+  readonly heartbeatLocation?: string;
 
+  /**
+   * `location`, the SQLite path or postgresql:// URL (with its password) the store was opened
+   * from, lets heartbeats run in a thread of their own; a SQLite store's own path serves when it
+   * is not given. Without either (PostgreSQL), heartbeats come from the calling thread's timer.
+   */
   constructor(
     readonly store: TrackStore,
     private readonly owned: boolean,
+    location?: string,
   ) {
     const stale = Number(process.env.KILN_TRACK_STALE_MS);
     this.heartbeatMs = Math.min(10_000, stale > 0 ? stale / 4 : 30_000);
+    const where = location ?? (store.kind === 'sqlite' ? store.location : undefined);
+    // A second connection to ':memory:' would be another database.
+    if (where && where !== ':memory:') this.heartbeatLocation = where;
   }
 
   /** Opens a SQLite path or a postgresql:// URL. */
   static async open(location: string): Promise<TrackStorage> {
-    return new TrackStorage(await openStore(location), true);
+    return new TrackStorage(await openStore(location), true, location);
   }
 
   async createStudy(name: string, direction: StudyDirection): Promise<StudyRecord> {

@@ -8,6 +8,7 @@ import * as tune from '../../src/tune/index.js';
 import { forEachStore, it, ROOT } from '../track/helpers.js';
 
 const HANG = join(ROOT, 'test', 'tune', 'fixtures', 'hang-worker.ts');
+const WATCH = join(ROOT, 'test', 'tune', 'fixtures', 'watch-trials.ts');
 
 forEachStore('k.tune studies in the tracking store', (target) => {
   it('persists trials with params, values, reports, attrs, pruning and failures', async () => {
@@ -149,5 +150,71 @@ forEachStore('k.tune studies in the tracking store', (target) => {
       child.kill('SIGKILL');
       await study.close();
     }
+  });
+
+  it('keeps a trial alive through a synchronous objective longer than the stale time', async () => {
+    const store = await target.fresh();
+    const staleMs = 2000;
+    const saved = process.env.KILN_TRACK_STALE_MS;
+    process.env.KILN_TRACK_STALE_MS = String(staleMs);
+    const study = await tune.createStudy({
+      name: 'busy',
+      store,
+      sampler: new tune.RandomSampler({ seed: 2 }),
+    });
+    // A second process reads the study throughout, failing the trial if its heartbeat stops.
+    const watcher = spawn(process.execPath, ['--import', 'tsx', WATCH, store, 'busy', '60000'], {
+      cwd: ROOT,
+      env: { ...process.env, KILN_TRACK_STALE_MS: String(staleMs) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    watcher.stderr.on('data', (d) => {
+      err += d;
+    });
+    const exited = new Promise<void>((resolve) => watcher.on('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      watcher.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('watching')) resolve();
+      });
+      watcher.on('exit', (code) => reject(new Error(`watcher exited early (${code}): ${err}`)));
+    });
+    let started = 0;
+    try {
+      await study.optimize(
+        (t) => {
+          const x = t.suggestFloat('x', 0, 1);
+          started = Date.now();
+          // Blocks this thread (its timers and promises) for 2.5x the stale time.
+          while (Date.now() < started + 2.5 * staleMs) {
+            // Busy.
+          }
+          return x;
+        },
+        { nTrials: 1 },
+      );
+      await exited;
+    } finally {
+      if (saved === undefined) delete process.env.KILN_TRACK_STALE_MS;
+      else process.env.KILN_TRACK_STALE_MS = saved;
+      watcher.kill('SIGKILL');
+      await study.close();
+    }
+    const reads = out
+      .split('\n')
+      .filter((l) => /^\d+ /.test(l))
+      .map((l) => {
+        const [time, state] = l.split(' ');
+        return { time: Number(time), state };
+      });
+    // The watcher read the trial as running after the stale time had passed without a beat
+    // from the blocked thread, and never saw it fail.
+    const late = reads.filter((r) => r.state === 'running' && r.time > started + staleMs + 500);
+    const seen = reads.map((r) => `${r.time - started} ${r.state}`).join(', ');
+    assert.ok(late.length > 0, `reads (ms from the objective's start): ${seen}`);
+    assert.ok(!reads.some((r) => r.state === 'fail'), `reads: ${seen}`);
+    assert.equal(study.trials[0]!.state, 'complete');
   });
 });

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ValueError } from '../../tensor/errors.js';
 import type { Distribution } from '../distributions.js';
 import type { Budget, ObjectiveModule, StudyCallback } from '../optimize.js';
@@ -12,6 +12,7 @@ import {
   type WorkerInit,
   writeReply,
 } from './protocol.js';
+import { spawnWorker } from './spawn.js';
 
 type Outcome = number | { state: 'pruned' | 'failed'; error?: string };
 
@@ -19,10 +20,6 @@ type Outcome = number | { state: 'pruned' | 'failed'; error?: string };
 interface Prediction {
   order: [string, Distribution][];
 }
-
-// The worker's source sits beside this file: .ts when run from source (tsx), .js when built.
-const fromSource = import.meta.url.endsWith('.ts');
-const entryUrl = new URL(fromSource ? './entry.ts' : './entry.js', import.meta.url);
 
 function modulePath(objective: ObjectiveModule): string {
   const m = objective.module;
@@ -53,14 +50,7 @@ class Slot {
       exportName: this.objective.exportName ?? 'objective',
       reply: this.reply,
     };
-    const worker = fromSource
-      ? // Running from TypeScript sources (tests, tsx): loader hooks are not inherited by worker
-        // threads on Node 20, so the worker registers tsx itself before importing the entry.
-        new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entryUrl.href)}); });`,
-          { eval: true, workerData: init },
-        )
-      : new Worker(entryUrl, { workerData: init });
+    const worker = spawnWorker('entry', init);
     const ready = new Promise<void>((resolve, reject) => {
       this.abandon = reject;
       worker.on('message', (msg: FromWorker) => {
