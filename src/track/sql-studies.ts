@@ -114,6 +114,16 @@ export class StudyTables {
     return (await this.db.all('SELECT * FROM studies ORDER BY id')).map(toStudy);
   }
 
+  async setStudyAttrs(studyId: number, attrs: Record<string, unknown>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const lock = this.db.dialect === 'postgresql' ? ' FOR UPDATE' : '';
+      const [row] = await tx.all(`SELECT attrs FROM studies WHERE id = ?${lock}`, [studyId]);
+      if (!row) throw new ValueError(`setStudyAttrs: no study with id ${studyId}`);
+      const merged = { ...parse<Record<string, unknown>>(row.attrs, {}), ...attrs };
+      await tx.run('UPDATE studies SET attrs = ? WHERE id = ?', [json(merged), studyId]);
+    });
+  }
+
   async deleteStudy(name: string): Promise<boolean> {
     return (await this.db.run('DELETE FROM studies WHERE name = ?', [name])) > 0;
   }

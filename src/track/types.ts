@@ -261,6 +261,8 @@ export interface TrackStore {
   getStudy(name: string): Promise<StudyRecord | null>;
   listStudies(): Promise<StudyRecord[]>;
   deleteStudy(name: string): Promise<boolean>;
+  /** Sets study attributes (merged over the existing ones, in one transaction). */
+  setStudyAttrs(studyId: number, attrs: Record<string, unknown>): Promise<void>;
   /** Starts a trial with the next number of the study (atomic across processes), in one insert. */
   createTrial(studyId: number, init?: NewTrial): Promise<TrialRecord>;
   /**

@@ -129,6 +129,59 @@ describe('kiln tune', () => {
     assert.notDeepEqual(a[0]!.params, a[1]!.params);
   });
 
+  it('a rerun whose search section changed is refused, naming the paths; --allow-search-change continues', async () => {
+    const dir = mkdtempSync(join(tmp, 'space-'));
+    const store = join(dir, 'runs', 'kiln.db');
+    const first = irisTuneConfig(dir, (doc) => {
+      doc.tune = { trials: 2, sampler: { type: 'random', seed: 1 } };
+    });
+    assert.equal((await runMain(['tune', first])).code, 0);
+    const changed = irisTuneConfig(dir, (doc) => {
+      doc.search = {
+        'optimizer.lr': { float: [1e-4, 1e-1], log: true },
+        'optimizer.type': { categorical: ['Adam', 'SGD'] },
+        'training.batchSize': { int: [8, 32] },
+      };
+      doc.tune = { trials: 3, sampler: { type: 'random', seed: 1 } };
+    });
+    const expected =
+      /search: study 'iris-t' in .*kiln\.db was run with another search space \(model\.0\.outFeatures: removed; optimizer\.lr: float\(0\.001, 0\.1, log\) -> float\(0\.0001, 0\.1, log\); training\.batchSize: added\); .*--allow-search-change/;
+    const refused = await runMain(['tune', changed]);
+    assert.notEqual(refused.code, 0);
+    assert.match(assertOneLine(refused.err), expected);
+    assert.equal((await trialsOf(store, 'iris-t')).length, 2, 'no trial of the new space ran');
+
+    // A study from before the space was recorded: its trials' distributions tell the space.
+    const s = await openStore(store);
+    try {
+      const record = (await s.getStudy('iris-t'))!;
+      assert.deepEqual(Object.keys(record.attrs.search as object).sort(), [
+        'model.0.outFeatures',
+        'optimizer.lr',
+        'optimizer.type',
+      ]);
+      await s.setStudyAttrs(record.id, { search: undefined });
+    } finally {
+      await s.close();
+    }
+    const fromTrials = await runMain(['tune', changed]);
+    assert.match(assertOneLine(fromTrials.err), expected);
+
+    const allowed = await runMain(['tune', changed, '--allow-search-change']);
+    assert.equal(allowed.code, 0, allowed.err);
+    assert.match(
+      allowed.out,
+      /note: study iris-t: search space changed \(model\.0\.outFeatures: removed;/,
+    );
+    const trials = await trialsOf(store, 'iris-t');
+    assert.equal(trials.length, 3);
+    assert.ok('training.batchSize' in trials[2]!.params);
+    // The new space is the study's now: the same config continues without the flag.
+    const next = await runMain(['tune', changed, '--trials', '4']);
+    assert.equal(next.code, 0, next.err);
+    assert.equal((await trialsOf(store, 'iris-t')).length, 4);
+  });
+
   it('the final config learns from train + validation; validation-watching callbacks adapt', () => {
     const best = {
       split: { validation: 0.2 },

@@ -21,6 +21,7 @@ import {
 } from './tune-config.js';
 import { finishStudy } from './tune-final.js';
 import { TuneProgress } from './tune-progress.js';
+import { openStudyWithSpace } from './tune-space.js';
 import { MetricNotLogged, trainTrial } from './tune-trial.js';
 import { startWorkers, type TuneWorkers } from './tune-workers.js';
 
@@ -49,6 +50,9 @@ Options:
   --store S       override tune.store (SQLite file or postgresql:// URL)
   --limit N       use only the first N training samples (quick searches)
   --worker        only run trials (another process shows progress and finishes the study)
+  --allow-search-change
+                  continue a study whose search: section changed (refused otherwise: the old
+                  trials would mislead the sampler); the new space is recorded
   --backend js|native, --verbose, -h/--help`;
 
 const OPTIONS = {
@@ -62,6 +66,7 @@ const OPTIONS = {
   store: { type: 'string' },
   limit: { type: 'string' },
   worker: { type: 'boolean' },
+  'allow-search-change': { type: 'boolean' },
 } as const;
 
 function positiveInt(v: string | undefined, flag: string): number | undefined {
@@ -133,7 +138,20 @@ export async function tuneCommand(
   const outputDir = resolve(config.base.output.dir);
   const location = resolveStore(tune.store, outputDir);
   const trackStore = await openStore(location);
-  const storage = new TrackStorage(trackStore, true);
+  const storage = new TrackStorage(trackStore, true, location);
+  try {
+    await openStudyWithSpace(trackStore, {
+      name: tune.study,
+      direction: tune.direction,
+      space: config.space,
+      file: config.file,
+      allowChange: values['allow-search-change'] === true,
+      log: isWorker ? () => undefined : log,
+    });
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
   let study: Study;
   try {
     study = await createStudy({
