@@ -27,10 +27,10 @@ interface Proc {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>;
 }
 
-function tune(args: string[]): Proc {
+function tune(args: string[], staleMs = STALE_MS): Proc {
   const child = spawn(process.execPath, [BIN, 'tune', ...args], {
     cwd: ROOT,
-    env: { ...process.env, KILN_QUIET: '1', KILN_TRACK_STALE_MS: STALE_MS },
+    env: { ...process.env, KILN_QUIET: '1', KILN_TRACK_STALE_MS: staleMs },
   });
   let out = '';
   let err = '';
@@ -205,29 +205,72 @@ describe('kiln tune processes', () => {
     db.close();
   });
 
-  it('tune.workers: 2 starts a second process; the first shows every trial, none runs twice', async () => {
+  it('tune.workers: 2 shares the study with a second process: dense numbers, exact count, none twice', async () => {
     const dir = mkdtempSync(join(tmp, 'workers-'));
     const config = irisTuneConfig(dir, (doc) => {
       doc.training = { epochs: 30, batchSize: 16 };
-      doc.tune = { trials: 4, workers: 2, sampler: { type: 'tpe', seed: 0 } };
+      doc.tune = { trials: 6, workers: 2, sampler: { type: 'tpe', seed: 0 } };
     });
-    const r = await tune([config]).done;
-    assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /2 worker\(s\)/);
-    for (let n = 0; n < 4; n++) assert.match(r.out, new RegExp(`trial ${n} \\(\\d/4\\) complete`));
-    const store = await openStore(join(dir, 'runs', 'kiln.db'));
+    const location = join(dir, 'runs', 'kiln.db');
+    // The default stale time: the first process is paused below, heartbeat thread included.
+    const first = tune([config], '120000');
+    const pid = first.child.pid!;
+    let store: TrackStore | undefined;
     try {
-      const trials = await studyTrials(store, 'iris-t');
-      assert.equal(trials.length, 4);
-      assert.ok(trials.every((t) => t.state === 'complete'));
-      // The second process starts seconds after the first (it loads kiln anew), so how many
-      // trials it gets depends on the machine's load: the sharing itself is checked with four
-      // processes above. Here: it ran cleanly, and no trial ran twice.
+      for (const end = Date.now() + 60_000; !store; await sleep(100)) {
+        try {
+          store = await openStore(location);
+        } catch (e) {
+          if (Date.now() > end) throw e;
+        }
+      }
+      const s = store;
+      const runPid = async (t: TrialRecord) =>
+        t.runId ? (await s.getRun(t.runId))?.pid : undefined;
+      // The second process loads kiln anew and may start after the first has run every trial,
+      // so the first is paused (SIGSTOP) once its first trial runs, until the second has one.
+      await waitForTrial(s, 'iris-t', async (t) => (await runPid(t)) === pid);
+      first.child.kill('SIGSTOP');
+      try {
+        await waitForTrial(
+          s,
+          'iris-t',
+          async (t) => {
+            const p = await runPid(t);
+            return p !== undefined && p !== pid;
+          },
+          120_000,
+        );
+      } finally {
+        first.child.kill('SIGCONT');
+      }
+      const r = await first.done;
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /2 worker\(s\)/);
       assert.doesNotMatch(r.out, /worker 1 .*stopped/);
-      const runs = await store.listRuns({ filter: "tags.study = 'iris-t'" });
-      assert.deepEqual(runs.map((run) => run.tags.trial).sort(), ['0', '1', '2', '3']);
+      for (let n = 0; n < 6; n++)
+        assert.match(r.out, new RegExp(`trial ${n} \\(\\d/6\\) complete`));
+      const trials = await studyTrials(s, 'iris-t');
+      assert.deepEqual(
+        trials.map((t) => t.number),
+        [0, 1, 2, 3, 4, 5],
+        'numbers are dense and unique, exactly tune.trials of them',
+      );
+      assert.ok(trials.every((t) => t.state === 'complete'));
+      // One tracked run per trial, and the runs' pids show both processes ran trials.
+      const runs = await s.listRuns({ filter: "tags.study = 'iris-t'" });
+      assert.deepEqual(runs.map((run) => run.tags.trial).sort(), ['0', '1', '2', '3', '4', '5']);
+      const pids = new Map<number, number>();
+      for (const t of trials) {
+        const p = (await runPid(t))!;
+        pids.set(p, (pids.get(p) ?? 0) + 1);
+      }
+      assert.equal(pids.size, 2, `trials per pid: ${JSON.stringify([...pids])}`);
+      assert.ok(pids.has(pid), 'the first process ran trials');
     } finally {
-      await store.close();
+      first.child.kill('SIGCONT');
+      first.child.kill('SIGKILL');
+      await store?.close();
     }
   });
 
