@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import {
   type BaseOptions,
+  betasOption,
   checkBetas,
   checkNonNegative,
   Optimizer,
@@ -39,7 +40,7 @@ export class Lion extends Optimizer<LionOptions> {
     const options = optionsArg<LionOptions>('Lion', arg);
     super(params, {
       lr: options.lr ?? 1e-4,
-      betas: options.betas ? [options.betas[0], options.betas[1]] : [0.9, 0.99],
+      betas: betasOption(options.betas, [0.9, 0.99]),
       weightDecay: options.weightDecay ?? 0,
       maximize: options.maximize ?? false,
     });

@@ -95,6 +95,20 @@ function copyOption(value: unknown): unknown {
 }
 
 /**
+ * A `betas` option for an optimizer's defaults: a copy of the caller's array (never shared with
+ * it), `fallback` when left out, anything else as given so that `checkBetas` names it.
+ *
+ * @example
+ * ```ts
+ * betasOption(undefined, [0.9, 0.999]); // [0.9, 0.999]
+ * ```
+ */
+export function betasOption(value: unknown, fallback: [number, number]): [number, number] {
+  if (value === undefined) return fallback;
+  return copyOption(value) as [number, number];
+}
+
+/**
  * Base class of the optimizers, with PyTorch's param groups and per-parameter state. A subclass
  * implements `update`, which changes one parameter in place from its gradient; `step()` calls it
  * under `noGrad` for every parameter that has a gradient.

@@ -333,6 +333,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler<{
   /** The position in the current cycle and that cycle's length at `epoch`. */
   cycleAt(epoch: number): { tCur: number; tI: number } {
     const { t0, tMult } = this.opts;
+    // Stryker disable next-line ConditionalExpression: a shortcut; the loop below gives the same with tMult 1
     if (tMult === 1) return { tCur: epoch % t0, tI: t0 };
     let tCur = epoch;
     let tI = t0;
