@@ -12,11 +12,12 @@ const groups = {
     mutate: ['src/optim/**/*.ts'],
     tests: ['test/optim/optimizers.test.ts', 'test/optim/optim-mutants.test.ts', 'test/optim/optimizer-state.test.ts',
       'test/optim/optimizer-base.test.ts', 'test/optim/optimizer-edges.test.ts',
-      'test/optim/schedulers.test.ts', 'test/optim/scheduler-mutants.test.ts', 'test/optim/plateau-mutants.test.ts'],
+      'test/optim/schedulers.test.ts', 'test/optim/scheduler-mutants.test.ts', 'test/optim/scheduler-curves.test.ts',
+      'test/optim/plateau-mutants.test.ts'],
     // A KILN_MUTATE run of scheduler files only: the optimizer test files build no scheduler, so
     // they cannot kill a scheduler mutant; leaving them out halves the cost of a surviving mutant.
     testsFor: {
-      'src/optim/lr-scheduler/': ['test/optim/schedulers.test.ts', 'test/optim/scheduler-mutants.test.ts',
+      'src/optim/lr-scheduler/': ['test/optim/schedulers.test.ts', 'test/optim/scheduler-mutants.test.ts', 'test/optim/scheduler-curves.test.ts',
         'test/optim/plateau-mutants.test.ts', 'test/optim/optimizer-edges.test.ts'],
     },
   },

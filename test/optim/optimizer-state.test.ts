@@ -1,9 +1,11 @@
-// Optimizer stateDict / loadStateDict edges found by mutation testing of src/optim/optimizer.ts:
+// Optimizer state and base behaviour found untested by mutation testing of src/optim: stateDict
 // snapshots that share nothing with the live optimizer, dtype conversion on load, state that a
-// load replaces, and the errors of malformed state dicts.
+// load replaces, malformed state dicts, NaN through running maxima (as torch.maximum / amax),
+// state created on demand, and the param-group, zeroGrad and gradient-shape checks.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as k from '../../src/index.js';
+import { maxRelDiff } from './refs.js';
 
 const f64 = (values: number[]) => k.tensor(values, { dtype: 'float64', requiresGrad: true });
 const grad = (values: number[]) => k.tensor(values, { dtype: 'float64' });
@@ -156,4 +158,190 @@ describe('loadStateDict', () => {
       assert.deepEqual(Object.keys(opt.stateDict().state), Object.keys(before.state), 'state kept');
     });
   }
+});
+
+describe('running maxima propagate NaN, as torch.maximum', () => {
+  for (const [name, make, key] of [
+    [
+      'Adam amsgrad',
+      (p: k.Tensor) => new k.optim.Adam([p], { lr: 0.1, amsgrad: true }),
+      'max_exp_avg_sq',
+    ],
+    ['Adamax', (p: k.Tensor) => new k.optim.Adamax([p], { lr: 0.1 }), 'exp_inf'],
+  ] as const) {
+    test(`${name}: a NaN gradient leaves ${key} NaN, also after finite steps`, () => {
+      const p = f64([1, 2]);
+      const opt = make(p);
+      for (const g of [
+        [Number.NaN, 1],
+        [0.5, 1],
+      ]) {
+        p.grad = grad(g);
+        opt.step();
+        const s = values(opt.state.get(p)![key] as k.Tensor);
+        assert.ok(Number.isNaN(s[0]!), `${key}[0] is ${s[0]}`);
+        assert.ok(Number.isFinite(s[1]!));
+      }
+    });
+  }
+});
+
+describe('state created on demand', () => {
+  test('RMSprop keeps only the buffers its options need, as PyTorch', () => {
+    const keys = (o: Record<string, unknown>) => {
+      const p = f64([1, 2]);
+      const opt = new k.optim.RMSprop([p], o);
+      p.grad = grad([1, -1]);
+      opt.step();
+      return Object.keys(opt.state.get(p)!).sort();
+    };
+    assert.deepEqual(keys({}), ['square_avg', 'step']);
+    assert.deepEqual(keys({ momentum: 0.5 }), ['momentum_buffer', 'square_avg', 'step']);
+    assert.deepEqual(keys({ centered: true }), ['grad_avg', 'square_avg', 'step']);
+  });
+
+  test('RMSprop: momentum and centered switched on between steps start from zero buffers', () => {
+    const p = f64([1, -2]);
+    const opt = new k.optim.RMSprop([p], { lr: 0.1, alpha: 0.5 });
+    const want = [1, -2];
+    const sq = [0, 0];
+    const ga = [0, 0];
+    const buf = [0, 0];
+    const gs = [
+      [1, 2],
+      [-1, 0.5],
+      [2, -3],
+    ];
+    gs.forEach((g, t) => {
+      if (t === 1) {
+        opt.paramGroups[0]!.momentum = 0.9;
+        opt.paramGroups[0]!.centered = true;
+      }
+      p.grad = grad(g);
+      opt.step();
+      for (let i = 0; i < 2; i++) {
+        sq[i] = 0.5 * sq[i]! + 0.5 * g[i]! * g[i]!;
+        if (t === 0) {
+          want[i] = want[i]! - (0.1 * g[i]!) / (Math.sqrt(sq[i]!) + 1e-8);
+          continue;
+        }
+        ga[i] = 0.5 * ga[i]! + 0.5 * g[i]!;
+        buf[i] = 0.9 * buf[i]! + g[i]! / (Math.sqrt(sq[i]! - ga[i]! * ga[i]!) + 1e-8);
+        want[i] = want[i]! - 0.1 * buf[i]!;
+      }
+      assert.ok(maxRelDiff(values(p), want) < 1e-14, `step ${t + 1}: ${values(p)} vs ${want}`);
+    });
+  });
+
+  test('Adagrad: state at construction and for added groups; a parameter without state gets it', () => {
+    const a = f64([1, 2]);
+    const b = f64([3]);
+    const opt = new k.optim.Adagrad([a], { lr: 0.5, initialAccumulatorValue: 0.25 });
+    assert.deepEqual(values(opt.stateDict().state[0]!.sum as k.Tensor), [0.25, 0.25]);
+    assert.equal(opt.stateDict().state[0]!.step, 0);
+    opt.addParamGroup({ params: [b], initialAccumulatorValue: 1 });
+    assert.deepEqual(values(opt.state.get(b)!.sum as k.Tensor), [1]);
+    // A state dict without b's state (an older checkpoint) leaves b to start afresh.
+    const sd = opt.stateDict();
+    delete sd.state[1];
+    opt.loadStateDict(sd);
+    assert.equal(opt.state.has(b), false);
+    b.grad = grad([2]);
+    opt.step();
+    assert.equal(opt.state.get(b)!.step, 1);
+    assert.deepEqual(values(opt.state.get(b)!.sum as k.Tensor), [5]);
+    assert.ok(Math.abs(values(b)[0]! - (3 - (0.5 * 2) / (Math.sqrt(5) + 1e-10))) < 1e-15);
+  });
+});
+
+describe('Optimizer base: groups, zeroGrad, step', () => {
+  test('addParamGroup errors name the problem', () => {
+    const a = f64([1]);
+    const opt = new k.optim.SGD([a], { lr: 0.1 });
+    const bad: [unknown, RegExp][] = [
+      [undefined, /^SGD\.addParamGroup: a group needs a 'params' array/],
+      [{ params: a }, /^SGD\.addParamGroup: a group needs a 'params' array/],
+      [
+        { params: [f64([1]), a] },
+        /^SGD\.addParamGroup: parameter 1 of group 1 is already in another group/,
+      ],
+      [
+        { params: [k.zeros([2], { dtype: 'int32' })] },
+        /^SGD: parameter 0 is int32; only float tensors train/,
+      ],
+    ];
+    for (const [group, message] of bad)
+      assert.throws(() => opt.addParamGroup(group as k.optim.ParamGroupSpec), {
+        name: 'ValueError',
+        message,
+      });
+    const c = f64([2]);
+    assert.throws(() => opt.addParamGroup({ params: [f64([0]), c, c] }), {
+      message: /^SGD: parameter 2 appears twice in the same group/,
+    });
+    assert.equal(opt.paramGroups.length, 1, 'a rejected group is not added');
+    opt.addParamGroup({ params: [c], lr: undefined, momentum: 0.5 });
+    assert.equal(opt.paramGroups[1]!.lr, 0.1, 'an undefined option takes the default');
+    assert.equal(opt.paramGroups[1]!.momentum, 0.5);
+  });
+
+  test('a list of groups and a list of tensors both work', () => {
+    const a = f64([1]);
+    const asGroups = new k.optim.SGD([{ params: [a], lr: 0.5 }], { lr: 0.1 });
+    assert.equal(asGroups.paramGroups[0]!.lr, 0.5);
+    assert.equal(asGroups.paramGroups[0]!.params[0], a);
+    const asList = new k.optim.SGD([a], { lr: 0.1 });
+    assert.deepEqual(
+      asList.paramGroups.map((g) => g.params.length),
+      [1],
+    );
+  });
+
+  test('zeroGrad({ setToNone: false }) zeroes existing gradients and leaves missing ones null', () => {
+    const a = f64([1, 2]);
+    const b = f64([3]);
+    const opt = new k.optim.SGD([a, b], { lr: 0.1 });
+    a.grad = grad([5, 6]);
+    opt.zeroGrad({ setToNone: false });
+    assert.deepEqual(values(a.grad), [0, 0]);
+    assert.equal(b.grad, null);
+  });
+
+  test('step reads gradients through views: a transposed (non-contiguous) gradient', () => {
+    const w = k.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
+    const opt = new k.optim.SGD([w], { lr: 1 });
+    w.grad = k
+      .tensor(
+        [
+          [1, 4],
+          [2, 5],
+          [3, 6],
+        ],
+        { dtype: 'float64' },
+      )
+      .transpose(0, 1);
+    assert.equal(w.grad.isContiguous(), false);
+    opt.step();
+    assert.deepEqual(w.toArray(), [
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    assert.equal(w.gradFn ?? null, null, 'the update is not recorded by autograd');
+  });
+
+  test('a gradient of another rank but the same size is a ValueError', () => {
+    const w = k.tensor([1, 2, 3, 4], { dtype: 'float64', shape: [2, 2], requiresGrad: true });
+    const opt = new k.optim.SGD([w], { lr: 0.1 });
+    w.grad = grad([1, 1, 1, 1]);
+    assert.throws(() => opt.step(), {
+      name: 'ValueError',
+      message: /^SGD\.step: gradient of shape \[4\] for a parameter of shape \[2,2\]/,
+    });
+  });
 });
