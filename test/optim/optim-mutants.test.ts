@@ -41,6 +41,24 @@ describe('js backend: the update loops behind the native fused kernels match PyT
     });
   }
 
+  test('SGD without momentum: p -= lr * (sign * g + weightDecay * p), maximize included', () => {
+    for (const maximize of [false, true]) {
+      const p = f64([1, -2]);
+      const opt = new k.optim.SGD([p], { lr: 0.1, weightDecay: 0.25, maximize });
+      const want = [1, -2];
+      for (const g of [
+        [3, 1],
+        [-1, 2],
+      ]) {
+        p.grad = grad(g);
+        opt.step();
+        for (let i = 0; i < 2; i++)
+          want[i] = want[i]! - 0.1 * ((maximize ? -1 : 1) * g[i]! + 0.25 * want[i]!);
+      }
+      assert.ok(maxRelDiff(values(p), want) < 1e-15, `maximize ${maximize}: ${values(p)}`);
+    }
+  });
+
   for (const [name, build] of [
     ['SGD', (p: k.Tensor[]) => new k.optim.SGD(p, { lr: 0.1, weightDecay: 0.1 })],
     [

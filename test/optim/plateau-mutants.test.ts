@@ -49,6 +49,42 @@ describe('ReduceLROnPlateau', () => {
     assert.equal(s.stateDict().best, 2);
   });
 
+  test('threshold modes: abs subtracts, rel scales; an equal metric never improves', () => {
+    const improved = (
+      o: k.optim.lrScheduler.ReduceLROnPlateauOptions,
+      first: number,
+      next: number,
+    ) => {
+      const s = new S.ReduceLROnPlateau(sgd(), o);
+      s.step(first);
+      s.step(next);
+      return s.numBadEpochs === 0;
+    };
+    // min: 9 beats 10 by 1: more than abs 0.5, less than rel 0.5 (10 * 0.5 = 5).
+    assert.equal(improved({ thresholdMode: 'abs', threshold: 0.5 }, 10, 9), true);
+    assert.equal(improved({ thresholdMode: 'rel', threshold: 0.5 }, 10, 9), false);
+    assert.equal(improved({ mode: 'max', thresholdMode: 'abs', threshold: 0.5 }, 10, 11), true);
+    assert.equal(improved({ mode: 'max', thresholdMode: 'rel', threshold: 0.5 }, 10, 11), false);
+    for (const mode of ['min', 'max'] as const)
+      for (const thresholdMode of ['rel', 'abs'] as const)
+        assert.equal(
+          improved({ mode, thresholdMode, threshold: 0 }, 3, 3),
+          false,
+          `${mode} ${thresholdMode}`,
+        );
+  });
+
+  test('loadStateDict of a state without options keeps the current ones', () => {
+    const s = new S.ReduceLROnPlateau(sgd(), { patience: 0, minLr: 0.25 });
+    s.step(1);
+    const { options: _, ...sd } = s.stateDict();
+    const t = new S.ReduceLROnPlateau(sgd(), { patience: 4, minLr: 0.5 });
+    t.loadStateDict(sd as k.optim.lrScheduler.PlateauStateDict);
+    assert.equal(t.best, 1);
+    assert.equal(t.stateDict().options.patience, 4);
+    assert.deepEqual(t.stateDict().options.minLr, [0.5]);
+  });
+
   test('a metric given as a numeric string is converted, as float(metric)', () => {
     const s = new S.ReduceLROnPlateau(sgd());
     s.step('0.5' as unknown as number);

@@ -131,6 +131,7 @@ export class ReduceLROnPlateau {
 
   /** JSON-safe state. */
   stateDict(): PlateauStateDict {
+    // Stryker disable next-line EqualityOperator: best is +-Infinity here, so > 0 and >= 0 agree
     const best = Number.isFinite(this.best) ? this.best : this.best > 0 ? 'inf' : '-inf';
     return {
       lastEpoch: this.lastEpoch,
