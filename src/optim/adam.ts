@@ -99,6 +99,7 @@ export class Adam extends Optimizer<AdamOptions> {
       v[i] = v[i]! * beta2 + (1 - beta2) * d * d;
       let second = v[i]!;
       if (vMax) {
+        // Stryker disable next-line EqualityOperator: on equality both keep the same value
         if (second > vMax[i]! || Number.isNaN(second)) vMax[i] = second;
         second = vMax[i]!;
       }
@@ -184,6 +185,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
       m[i] = m[i]! * beta1 + (1 - beta1) * d;
       const decayed = u[i]! * beta2;
       const current = Math.abs(d) + eps;
+      // Stryker disable next-line EqualityOperator: on equality both give the same value
       u[i] = decayed > current || Number.isNaN(decayed) ? decayed : current;
       p[pOff + i] = p[pOff + i]! - clr * (m[i]! / u[i]!);
     }

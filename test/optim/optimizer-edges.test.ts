@@ -58,6 +58,7 @@ describe('optimizers on a parameter that views the middle of a larger storage', 
     AdamW: (p) => new k.optim.AdamW(p, { lr: 0.1 }),
     RMSprop: (p) => new k.optim.RMSprop(p, { lr: 0.1, momentum: 0.5, centered: true }),
     Adagrad: (p) => new k.optim.Adagrad(p, { lr: 0.1 }),
+    Adamax: (p) => new k.optim.Adamax(p, { lr: 0.1, weightDecay: 0.01 }),
     Adadelta: (p) => new k.optim.Adadelta(p, { lr: 1 }),
     Lion: (p) => new k.optim.Lion(p, { lr: 0.1 }),
   };

@@ -187,6 +187,17 @@ describe('running maxima propagate NaN, as torch.maximum', () => {
 });
 
 describe('state created on demand', () => {
+  test('Adam keeps max_exp_avg_sq only with amsgrad, as PyTorch', () => {
+    for (const amsgrad of [false, true]) {
+      const p = f64([1, 2]);
+      const opt = new k.optim.Adam([p], { amsgrad });
+      p.grad = grad([1, -1]);
+      opt.step();
+      const want = ['exp_avg', 'exp_avg_sq', ...(amsgrad ? ['max_exp_avg_sq'] : []), 'step'];
+      assert.deepEqual(Object.keys(opt.state.get(p)!).sort(), want);
+    }
+  });
+
   test('RMSprop keeps only the buffers its options need, as PyTorch', () => {
     const keys = (o: Record<string, unknown>) => {
       const p = f64([1, 2]);
