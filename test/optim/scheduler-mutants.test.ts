@@ -124,6 +124,11 @@ describe('option errors name the scheduler, the option and the value', () => {
       /^ConstantLR: invalid factor -0\.1; expected 0 <= factor <= 1/,
     ],
     [
+      'ConstantLR factor string',
+      () => new S.ConstantLR(sgd(), { factor: '0.5' as unknown as number }),
+      /^ConstantLR: invalid factor 0\.5/,
+    ],
+    [
       'ConstantLR factor NaN',
       () => new S.ConstantLR(sgd(), { factor: Number.NaN }),
       /^ConstantLR: invalid factor NaN/,

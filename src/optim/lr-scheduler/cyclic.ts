@@ -1,12 +1,12 @@
 import { ValueError } from '../../tensor/errors.js';
 import type { Optimizer } from '../optimizer.js';
 import {
+  checkCyclableMomentum,
   checkInt,
   checkRange,
   LRScheduler,
   perGroup,
   type SchedulerOptions,
-  usesBetas,
 } from './scheduler.js';
 
 /** Options of {@link CyclicLR}, PyTorch's keywords in camelCase. */
@@ -78,7 +78,7 @@ export class CyclicLR extends LRScheduler<CyclicConfig> {
         `CyclicLR: unknown mode '${mode}'; expected 'triangular', 'triangular2' or 'exp_range'`,
       );
     const cycleMomentum = options.cycleMomentum ?? true;
-    if (cycleMomentum) usesBetas(optimizer, 'CyclicLR');
+    if (cycleMomentum) checkCyclableMomentum(optimizer, 'CyclicLR');
     const config: CyclicConfig = {
       baseLrs,
       maxLrs: perGroup(optimizer, 'CyclicLR', 'maxLr', options.maxLr),
@@ -259,7 +259,7 @@ export class OneCycleLR extends LRScheduler<OneCycleConfig> {
       maxMomentums: perGroup(optimizer, who, 'maxMomentum', options.maxMomentum ?? 0.95),
     };
     const lastEpoch = options.lastEpoch ?? -1;
-    if (config.cycleMomentum) usesBetas(optimizer, who);
+    if (config.cycleMomentum) checkCyclableMomentum(optimizer, who);
     if (lastEpoch === -1) {
       optimizer.paramGroups.forEach((g, i) => {
         g.initialLr = config.maxLrs[i]! / config.divFactor;

@@ -37,6 +37,7 @@ type LooseGroup = ParamGroup & Record<string, unknown>;
 function jsonOptions(opts: object): { [key: string]: JsonValue } {
   const out: { [key: string]: JsonValue } = {};
   for (const [key, value] of Object.entries(opts)) {
+    // Stryker disable next-line MethodExpression: option arrays hold functions only or none
     const fns = Array.isArray(value) ? value.some((v) => typeof v === 'function') : false;
     if (typeof value === 'function' || value === undefined || fns) continue;
     out[key] = JSON.parse(JSON.stringify(value)) as JsonValue;
@@ -66,6 +67,7 @@ export abstract class LRScheduler<O extends object = object> {
   lastEpoch: number;
   /** The learning rate each group starts from (the groups' `initialLr`). */
   baseLrs: number[];
+  // Stryker disable next-line ArrayDeclaration: every constructor path writes it before any read
   protected lastLr: number[] = [];
   /** Resolved options; saved in `stateDict()` when JSON-safe. */
   protected readonly opts: O;
@@ -92,6 +94,7 @@ export abstract class LRScheduler<O extends object = object> {
   abstract lrAt(epoch: number, baseLr: number, group: number): number;
 
   /** The momentum (or Adam's beta1) at `epoch` for schedulers that cycle it; undefined otherwise. */
+  // Stryker disable next-line BlockStatement: an empty body returns undefined too
   momentumAt(_epoch: number, _group: number): number | undefined {
     return undefined;
   }
@@ -147,11 +150,10 @@ export abstract class LRScheduler<O extends object = object> {
   }
 }
 
-/** Whether the optimizer keeps its momentum as Adam's `betas[0]` rather than `momentum`. */
-export function usesBetas(optimizer: Optimizer, who: string): boolean {
+/** Throws unless the optimizer has a momentum to cycle: SGD's `momentum` or Adam's `betas[0]`. */
+export function checkCyclableMomentum(optimizer: Optimizer, who: string): void {
   const defaults = optimizer.defaults as unknown as Record<string, unknown>;
-  if ('betas' in defaults) return true;
-  if ('momentum' in defaults) return false;
+  if ('betas' in defaults || 'momentum' in defaults) return;
   throw new ValueError(
     `${who}: cycleMomentum needs an optimizer with 'momentum' or 'betas'; pass cycleMomentum: false`,
   );
@@ -182,7 +184,8 @@ export function perGroup(
 
 /** Throws unless `value` is an integer >= `min`. */
 export function checkInt(who: string, name: string, value: unknown, min: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+  // Number.isInteger is false for anything but a number.
+  if (!Number.isInteger(value) || (value as number) < min)
     throw new ValueError(`${who}: invalid ${name} ${String(value)}; expected an integer >= ${min}`);
 }
 
