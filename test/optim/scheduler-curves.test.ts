@@ -217,6 +217,53 @@ describe('composite schedulers', () => {
     assert.equal(seq.momentumAt(1, 0), undefined);
   });
 
+  test('SequentialLR and ChainedScheduler restore their children from the state dict', () => {
+    const build = (gamma: number) => {
+      const opt = sgd();
+      const seq = new S.SequentialLR(opt, {
+        schedulers: [
+          new S.ConstantLR(opt, { factor: 0.5, totalIters: 2 }),
+          new S.ExponentialLR(opt, { gamma }),
+        ],
+        milestones: [2],
+      });
+      return { opt, seq };
+    };
+    const a = build(0.5);
+    for (let i = 0; i < 4; i++) a.seq.step();
+    const b = build(0.9);
+    b.seq.loadStateDict(JSON.parse(JSON.stringify(a.seq.stateDict())));
+    a.seq.step();
+    b.seq.step();
+    near(
+      b.opt.paramGroups[0]!.lr,
+      a.opt.paramGroups[0]!.lr,
+      'the child gamma comes from the state',
+    );
+    near(b.opt.paramGroups[0]!.lr, 0.1 * 0.5 ** 3);
+    const c1 = sgd();
+    const chainA = new S.ChainedScheduler([new S.ExponentialLR(c1, { gamma: 0.5 })]);
+    chainA.step();
+    const c2 = sgd();
+    const chainB = new S.ChainedScheduler([new S.ExponentialLR(c2, { gamma: 0.9 })]);
+    chainB.loadStateDict(chainA.stateDict());
+    chainB.step();
+    near(c2.paramGroups[0]!.lr, 0.1 * 0.25);
+  });
+
+  test('ChainedScheduler: children already stepped keep their offset; their epochs follow the chain', () => {
+    const opt = sgd();
+    const exp = new S.ExponentialLR(opt, { gamma: 0.5 });
+    const cyc = new S.CyclicLR(opt, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 4 });
+    cyc.step();
+    cyc.step();
+    const chain = new S.ChainedScheduler([exp, cyc]);
+    assert.equal(chain.momentumAt(1, 0), cyc.momentumAt(3, 0));
+    near(chain.momentumAt(1, 0)!, 0.9 - 0.1 * 0.75);
+    for (let i = 0; i < 3; i++) chain.step();
+    assert.deepEqual([exp.lastEpoch, cyc.lastEpoch], [3, 5]);
+  });
+
   test('SequentialLR loadStateDict needs one state per child', () => {
     const opt = sgd();
     const seq = new S.SequentialLR(opt, {

@@ -54,12 +54,7 @@ export class SequentialLR extends LRScheduler<{ milestones: number[] }> {
       throw new ValueError(
         `SequentialLR: expected ${options.schedulers.length - 1} milestones for ${options.schedulers.length} schedulers, got ${options.milestones.length}`,
       );
-    super(
-      optimizer,
-      { milestones: [...options.milestones] },
-      (options.lastEpoch ?? -1) === -1 ? -1 : options.lastEpoch,
-      false,
-    );
+    super(optimizer, { milestones: [...options.milestones] }, options.lastEpoch, false);
     this.schedulers = [...options.schedulers];
     this.step();
   }
@@ -67,8 +62,8 @@ export class SequentialLR extends LRScheduler<{ milestones: number[] }> {
   /** The active scheduler at `epoch` and the epoch it sees. */
   private locate(epoch: number): { scheduler: LRScheduler; local: number } {
     const { milestones } = this.opts;
-    let idx = 0;
-    while (idx < milestones.length && milestones[idx]! <= epoch) idx++;
+    // PyTorch's bisect_right over the (ascending) milestones.
+    const idx = milestones.filter((m) => m <= epoch).length;
     return {
       scheduler: this.schedulers[idx]!,
       local: idx === 0 ? epoch : epoch - milestones[idx - 1]!,
@@ -124,6 +119,7 @@ export class ChainedScheduler extends LRScheduler<{ offsets: number[] }> {
     const first = schedulers[0];
     if (!first) throw new ValueError('ChainedScheduler: needs at least one scheduler');
     checkSameOptimizer('ChainedScheduler', first.optimizer, schedulers);
+    // Stryker disable next-line UnaryOperator: the children have set every initialLr, and lastEpoch is reset below
     super(first.optimizer, { offsets: schedulers.map((s) => s.lastEpoch) }, -1, false);
     this.schedulers = [...schedulers];
     this.baseLrs = [...first.baseLrs];
