@@ -261,6 +261,11 @@ describe('optimizer option validation names the optimizer, the option and the va
       () => new k.optim.Lion(p(), 'x' as unknown as number),
       /^Lion: the second argument/,
     ],
+    [
+      'Lion weightDecay',
+      () => new k.optim.Lion(p(), { weightDecay: -1 }),
+      /^Lion: invalid weightDecay -1/,
+    ],
     ['Lion betas', () => new k.optim.Lion(p(), { betas: [1, 0.9] }), /^Lion: invalid betas\[0\] 1/],
     [
       'lr NaN',
