@@ -173,8 +173,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const full: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(this.defaults)) full[key] = copyOption(value);
     for (const [key, value] of Object.entries(group)) {
-      if (key !== 'params' && value !== undefined) full[key] = copyOption(value);
+      if (value !== undefined) full[key] = copyOption(value);
     }
+    // Replaces the caller's array (copied above) with the checked copy.
     full.params = params;
     const built = full as unknown as ParamGroup<O>;
     this.validate(built);
@@ -238,6 +239,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       state,
       param,
     });
+    // Stryker disable next-line ConditionalExpression: copying a parameter onto itself changes nothing
     if (target !== param) param.copy_(target);
   }
 
@@ -257,12 +259,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const index = new Map<Tensor, number>();
     const paramGroups = this.paramGroups.map((group) => {
       const saved: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(group)) {
-        if (key !== 'params') saved[key] = copyOption(value);
-      }
+      for (const [key, value] of Object.entries(group)) saved[key] = copyOption(value);
+      // A parameter is in one group only, so each gets the next number.
       saved.params = group.params.map((p) => {
-        if (!index.has(p)) index.set(p, index.size);
-        return index.get(p)!;
+        index.set(p, index.size);
+        return index.size - 1;
       });
       return saved as SavedParamGroup<O>;
     });
@@ -344,7 +345,8 @@ function isTensorList(list: readonly unknown[]): list is readonly Tensor[] {
 
 /** Throws unless `value` is a finite number >= 0. */
 export function checkNonNegative(op: string, option: string, value: unknown): void {
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value))
+  // Number.isFinite is false for anything but a number.
+  if (!Number.isFinite(value) || !((value as number) >= 0))
     throw new ValueError(`${op}: invalid ${option} ${String(value)}; expected a number >= 0`);
 }
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as k from '../../src/index.js';
+import { optionsArg } from '../../src/optim/optimizer.js';
 import { flat, label, makeOptimizer, makeParams, maxRelDiff, refs, runSteps } from './refs.js';
 
 const f64 = (values: number[]) => k.tensor(values, { dtype: 'float64', requiresGrad: true });
@@ -262,6 +263,11 @@ describe('optimizer option validation names the optimizer, the option and the va
       /^Lion: the second argument/,
     ],
     [
+      'Adam betas string',
+      () => new k.optim.Adam(p(), { betas: ['0.5', 0.9] as unknown as [number, number] }),
+      /^Adam: invalid betas\[0\] 0\.5/,
+    ],
+    [
       'Lion weightDecay',
       () => new k.optim.Lion(p(), { weightDecay: -1 }),
       /^Lion: invalid weightDecay -1/,
@@ -288,6 +294,11 @@ describe('optimizer option validation names the optimizer, the option and the va
       assert.throws(make, { name: 'ValueError', message });
     });
   }
+
+  test('optionsArg: undefined is no options, a number is the lr', () => {
+    assert.deepEqual(optionsArg('SGD', undefined), {});
+    assert.deepEqual(optionsArg('SGD', 0.5), { lr: 0.5 });
+  });
 
   test('boundary values that PyTorch accepts', () => {
     assert.doesNotThrow(() => new k.optim.SGD(p(), { lr: 0, momentum: 0, weightDecay: 0 }));

@@ -133,6 +133,11 @@ describe('loadStateDict', () => {
         /^Adam\.loadStateDict: state 'exp_avg' of parameter 0 has shape \[2,1\], the parameter has \[2\]/,
       ],
       [
+        'state of rank 0 for a parameter of shape [1]',
+        (sd) => ({ ...sd, state: { ...sd.state, 1: { ...sd.state[1], exp_avg: k.tensor(5) } } }),
+        /state 'exp_avg' of parameter 1 has shape \[\], the parameter has \[1\]/,
+      ],
+      [
         'state of another size',
         (sd) => ({
           ...sd,
@@ -344,6 +349,30 @@ describe('Optimizer base: groups, zeroGrad, step', () => {
       [0, 0, 0],
     ]);
     assert.equal(w.gradFn ?? null, null, 'the update is not recorded by autograd');
+  });
+
+  test('a gradient or a state tensor differing in one dim of a 2-d parameter is a ValueError', () => {
+    for (const g of [[2], [2, 4], [2, 3, 1]]) {
+      const w = k.zeros([2, 3], { dtype: 'float64', requiresGrad: true });
+      const opt = new k.optim.SGD([w], { lr: 0.1, momentum: 0.9 });
+      w.grad = k.zeros(g, { dtype: 'float64' });
+      assert.throws(() => opt.step(), {
+        name: 'ValueError',
+        message: new RegExp(
+          `^SGD\\.step: gradient of shape \\[${g.join(',')}\\] for a parameter of shape \\[2,3\\]`,
+        ),
+      });
+    }
+    const w = k.zeros([2, 3], { dtype: 'float64', requiresGrad: true });
+    const opt = new k.optim.SGD([w], { lr: 0.1, momentum: 0.9 });
+    w.grad = k.ones([2, 3], { dtype: 'float64' });
+    opt.step();
+    const sd = opt.stateDict();
+    sd.state[0]!.momentum_buffer = k.zeros([2, 4], { dtype: 'float64' });
+    assert.throws(() => opt.loadStateDict(sd), {
+      message:
+        /state 'momentum_buffer' of parameter 0 has shape \[2,4\], the parameter has \[2,3\]/,
+    });
   });
 
   test('a gradient of another rank but the same size is a ValueError', () => {
