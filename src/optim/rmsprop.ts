@@ -63,8 +63,6 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     if (state.step === undefined) {
       state.step = 0;
       state.square_avg = this.buffer(param);
-      if (momentum > 0) state.momentum_buffer = this.buffer(param);
-      if (centered) state.grad_avg = this.buffer(param);
     }
     state.step = (state.step as number) + 1;
     // Buffers are created on demand: the options of a live group may change between steps.

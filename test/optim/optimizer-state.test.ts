@@ -214,6 +214,18 @@ describe('state created on demand', () => {
     assert.deepEqual(keys({}), ['square_avg', 'step']);
     assert.deepEqual(keys({ momentum: 0.5 }), ['momentum_buffer', 'square_avg', 'step']);
     assert.deepEqual(keys({ centered: true }), ['grad_avg', 'square_avg', 'step']);
+    const p = f64([1, 2]);
+    const opt = new k.optim.RMSprop([p], { alpha: 0.75, centered: true });
+    for (const g of [
+      [4, -2],
+      [0, 0],
+    ]) {
+      p.grad = grad(g);
+      opt.step();
+    }
+    assert.equal(opt.state.get(p)!.step, 2);
+    // grad_avg = alpha * grad_avg + (1 - alpha) * grad, as PyTorch's lerp.
+    assert.deepEqual(values(opt.state.get(p)!.grad_avg as k.Tensor), [0.75, -0.375]);
   });
 
   test('RMSprop: momentum and centered switched on between steps start from zero buffers', () => {

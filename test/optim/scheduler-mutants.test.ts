@@ -174,6 +174,11 @@ describe('option errors name the scheduler, the option and the value', () => {
       /^CosineAnnealingLR: invalid tMax -2; expected > 0/,
     ],
     [
+      'CosineAnnealingLR tMax string',
+      () => new S.CosineAnnealingLR(sgd(), { tMax: '5' as unknown as number }),
+      /^CosineAnnealingLR: invalid tMax 5; expected > 0/,
+    ],
+    [
       'CosineAnnealingLR no tMax',
       () => new S.CosineAnnealingLR(sgd(), {} as { tMax: number }),
       /^CosineAnnealingLR: invalid tMax undefined/,

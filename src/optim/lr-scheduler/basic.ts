@@ -71,6 +71,7 @@ export class MultiplicativeLR extends LRScheduler<{ lrLambda: LrLambda[] }> {
   lrAt(epoch: number, baseLr: number, group: number): number {
     this.cache ??= [];
     let c = this.cache[group];
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: restarting from epoch 0 gives the same product
     if (!c || c.epoch > epoch) c = { epoch: 0, factor: 1 };
     const fn = this.opts.lrLambda[group]!;
     while (c.epoch < epoch) c = { epoch: c.epoch + 1, factor: c.factor * fn(c.epoch + 1) };
@@ -128,7 +129,8 @@ export interface MultiStepLROptions extends SchedulerOptions {
  */
 export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma: number }> {
   constructor(optimizer: Optimizer, options: MultiStepLROptions) {
-    const milestones = [...options.milestones].sort((a, b) => a - b);
+    // lrAt counts the milestones passed, so their order does not matter.
+    const milestones = [...options.milestones];
     super(optimizer, { milestones, gamma: options.gamma ?? 0.1 }, options.lastEpoch);
   }
 
@@ -230,7 +232,7 @@ export interface ExponentialLROptions extends SchedulerOptions {
  */
 export class ExponentialLR extends LRScheduler<{ gamma: number }> {
   constructor(optimizer: Optimizer, options: ExponentialLROptions) {
-    if (typeof options.gamma !== 'number' || !Number.isFinite(options.gamma))
+    if (!Number.isFinite(options.gamma))
       throw new ValueError(`ExponentialLR: invalid gamma ${String(options.gamma)}`);
     super(optimizer, { gamma: options.gamma }, options.lastEpoch);
   }
