@@ -57,7 +57,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
 
   private initState(param: Tensor, group: ParamGroup<AdagradOptions>): void {
     const sum = this.buffer(param);
-    if (group.initialAccumulatorValue !== 0) sum.fill_(group.initialAccumulatorValue);
+    sum.fill_(group.initialAccumulatorValue);
     this.state.set(param, { step: 0, sum });
   }
 

@@ -261,6 +261,21 @@ describe('state created on demand', () => {
     });
   });
 
+  test('Adagrad maximize climbs the gradient; Adadelta counts its steps', () => {
+    const p = f64([1]);
+    const opt = new k.optim.Adagrad([p], { lr: 0.5, maximize: true });
+    p.grad = grad([2]);
+    opt.step();
+    assert.equal(values(p)[0], 1 - 0.5 * (-2 / (Math.sqrt(4) + 1e-10)));
+    const q = f64([1]);
+    const ada = new k.optim.Adadelta([q]);
+    for (let i = 0; i < 2; i++) {
+      q.grad = grad([1]);
+      ada.step();
+    }
+    assert.equal(ada.state.get(q)!.step, 2);
+  });
+
   test('Adagrad: state at construction and for added groups; a parameter without state gets it', () => {
     const a = f64([1, 2]);
     const b = f64([3]);
