@@ -1,5 +1,11 @@
 import { backend } from '../backend/registry.js';
-import { recycleStorage, startBirths, stopBirths } from '../backend/storage-pool.js';
+import {
+  isGraphOwned,
+  recycleStorage,
+  startBirths,
+  stopBirths,
+  unmarkGraphOwned,
+} from '../backend/storage-pool.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -37,6 +43,22 @@ function topologicalOrder(root: GradNode): GradNode[] {
     }
   }
   return order.reverse();
+}
+
+/**
+ * Activation storages marked graph-owned (`markGraphOwned`) that the nodes of `order` save, with
+ * the number of saved tensors over each: the storage is dead once all of them are released.
+ */
+function graphOwnedRefs(order: readonly GradNode[]): Map<TypedArray, number> | null {
+  let refs: Map<TypedArray, number> | null = null;
+  for (const node of order) {
+    for (const t of node.saved) {
+      if (!isGraphOwned(t.storage)) continue;
+      refs ??= new Map();
+      refs.set(t.storage, (refs.get(t.storage) ?? 0) + 1);
+    }
+  }
+  return refs;
 }
 
 /**
@@ -117,6 +139,8 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
   // the pool once the pass has finished, for the next step's backward to reuse.
   const born = createGraph ? null : startBirths();
   let finished = false;
+  // Graph-owned activations whose last saving node was freed in this pass: given back after it.
+  const dead: TypedArray[] = [];
   try {
     if (root.gradFn === null) {
       root.grad = slots.accumulate(root.grad, seed);
@@ -126,6 +150,7 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
     const grads = new Map<GradNode, Tensor>([[root.gradFn, seed]]);
     const order = topologicalOrder(root.gradFn);
     const hooks = LeafHookRunner.forGraph(order);
+    const owned = born && !retainGraph ? graphOwnedRefs(order) : null;
     for (const node of order) {
       const g = grads.get(node);
       if (g === undefined) {
@@ -153,11 +178,25 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
           const existing = grads.get(edge);
           grads.set(edge, existing === undefined ? fitted : existing.add(fitted));
         } else {
-          edge.grad = slots.accumulate(edge.grad, fitted);
+          const before = edge.peekGrad();
+          const after = slots.accumulate(before, fitted);
+          // A .grad allocated in this pass is referenced by nothing else: zeroGrad may recycle it.
+          if (after !== before) edge.setGradFromEngine(after, born?.has(after.storage) ?? false);
           hooks?.settle(edge, true);
         }
       });
       if (!retainGraph && node.saved.length > 0) {
+        if (owned) {
+          for (const t of node.saved) {
+            const n = owned.get(t.storage);
+            if (n === undefined) continue;
+            if (n > 1) owned.set(t.storage, n - 1);
+            else {
+              owned.delete(t.storage);
+              dead.push(t.storage);
+            }
+          }
+        }
         node.saved = [];
         node.freed = true;
         if (!createGraph) for (const s of node.owned) recycleStorage(s);
@@ -169,5 +208,11 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
     if (born) stopBirths();
     setGradEnabled(previous);
   }
-  if (finished && born) for (const s of born) if (!slots.claimed.has(s)) recycleStorage(s);
+  if (finished && born) {
+    for (const s of born) if (!slots.claimed.has(s)) recycleStorage(s);
+    // (A storage that became a .grad stays alive, and is no longer the graph's.)
+    for (const s of dead)
+      if (slots.claimed.has(s)) unmarkGraphOwned(s);
+      else recycleStorage(s);
+  }
 }

@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/grad-mode.js';
+import { recycleStorage } from '../backend/storage-pool.js';
 import { type DType, isFloat } from '../tensor/dtype.js';
 import { fmtShape, ValueError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -213,9 +214,15 @@ export abstract class Module<I extends unknown[] = unknown[], O = unknown> {
     return this;
   }
 
-  /** Resets every parameter's gradient to null. */
+  /**
+   * Resets every parameter's gradient to null (a gradient nothing read out through `.grad` goes
+   * back to the storage pool, as with an optimizer's `zeroGrad`).
+   */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) {
+      const dead = p.dropGrad();
+      if (dead) recycleStorage(dead);
+    }
   }
 
   /** The number of parameter elements (only those that require grad with `trainableOnly`). */

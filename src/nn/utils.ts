@@ -50,7 +50,7 @@ export function clipGradNorm(
   if (!(normType > 0))
     throw new ValueError(`clipGradNorm: normType must be positive or Infinity, got ${normType}`);
   const grads = list(params)
-    .map((p) => p.grad)
+    .map((p) => p.peekGrad())
     .filter((g): g is Tensor => g !== null);
   if (grads.length === 0) return 0;
   let total = 0;
@@ -89,7 +89,7 @@ export function clipGradValue(params: Params, value: number): void {
   if (!(value >= 0))
     throw new ValueError(`clipGradValue: value must be non-negative, got ${value}`);
   noGrad(() => {
-    for (const p of list(params)) p.grad?.clamp_(-value, value);
+    for (const p of list(params)) p.peekGrad()?.clamp_(-value, value);
   });
 }
 

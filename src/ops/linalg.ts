@@ -2,7 +2,7 @@ import { backend } from '../backend/registry.js';
 import { DTypeError, fmtShape, ShapeError } from '../tensor/errors.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { broadcastView, empty, record, resultDtype, uninit } from './core.js';
+import { broadcastView, record, resultDtype, uninit } from './core.js';
 import { cast } from './elementwise.js';
 import { reshape, squeeze, unsqueeze } from './views.js';
 
@@ -125,7 +125,7 @@ export function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor
   const lead = cx.shape.slice(0, -1);
   const rows = lead.reduce((a, b) => a * b, 1);
   const x2 = reshape(cx.detach(), [rows, k]);
-  const out = empty([...lead, n], dtype);
+  const out = uninit([...lead, n], dtype);
   const out2 = { storage: out.storage, shape: [rows, n], strides: [n, 1], offset: 0, dtype };
   const wT = {
     storage: cw.storage,

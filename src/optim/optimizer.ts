@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/grad-mode.js';
+import { recycleStorage } from '../backend/storage-pool.js';
 import { zerosLike } from '../ops/creation.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { fmtShape, ValueError } from '../tensor/errors.js';
@@ -189,16 +190,21 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 
   /**
    * Clears the gradients of all parameters: `p.grad = null` by default (as PyTorch, which saves
-   * memory and lets `step` skip them), or zeros in place with `{ setToNone: false }`.
+   * memory and lets `step` skip them), or zeros in place with `{ setToNone: false }`. A dropped
+   * gradient that backward allocated and nothing read out through `.grad` goes back to the
+   * storage pool, for the next backward to fill.
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
     const setToNone = options.setToNone ?? true;
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
-          if (p.grad === null) continue;
-          if (setToNone) p.grad = null;
-          else p.grad.zero_();
+          const g = p.peekGrad();
+          if (g === null) continue;
+          if (setToNone) {
+            const dead = p.dropGrad();
+            if (dead) recycleStorage(dead);
+          } else g.zero_();
         }
       }
     });
@@ -209,8 +215,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const param of group.params) {
-          if (param.grad === null) continue;
-          this.updateOne(param, param.grad, group);
+          const grad = param.peekGrad();
+          if (grad === null) continue;
+          this.updateOne(param, grad, group);
         }
       }
     });

@@ -32,14 +32,19 @@ export type NestedNumbers = number | boolean | NestedNumbers[];
  * ```
  */
 export class Tensor {
-  /** The gradient accumulated by `backward()`; null until then. */
-  grad: Tensor | null = null;
   /** The graph node that produced this tensor, or null for leaves. */
   gradFn: GradNode | null = null;
   /** Hooks run after backward accumulated into this leaf's `.grad` (see `registerPostAccumulateGradHook`). */
   readonly postAccumulateGradHooks: PostAccumulateGradHook[] = [];
   private requiresGradFlag = false;
   private retainsGradFlag = false;
+  private gradValue: Tensor | null = null;
+  /**
+   * True while `.grad` holds a storage that backward allocated for it and that no code outside
+   * the engine and the optimizers has seen: reading `.grad` clears it, and `zeroGrad` may then
+   * give the storage back to the pool instead of leaving it to the garbage collector.
+   */
+  private gradUnseen = false;
 
   constructor(
     readonly storage: TypedArray,
@@ -48,6 +53,49 @@ export class Tensor {
     readonly offset: number,
     readonly dtype: DType,
   ) {}
+
+  /** The gradient accumulated by `backward()`; null until then. */
+  get grad(): Tensor | null {
+    this.gradUnseen = false;
+    return this.gradValue;
+  }
+
+  set grad(value: Tensor | null) {
+    this.gradValue = value;
+    this.gradUnseen = false;
+  }
+
+  /**
+   * `.grad` for the library's own code that reads it without keeping it (an optimizer step,
+   * gradient clipping), so that it stays recyclable.
+   * @internal
+   */
+  peekGrad(): Tensor | null {
+    return this.gradValue;
+  }
+
+  /**
+   * Sets `.grad` from the autograd engine; `unseen` when its storage was allocated by this
+   * backward pass for it alone.
+   * @internal
+   */
+  setGradFromEngine(value: Tensor, unseen: boolean): void {
+    this.gradValue = value;
+    this.gradUnseen = unseen;
+  }
+
+  /**
+   * Sets `.grad` to null and returns its storage when nothing but this tensor can reference it
+   * (allocated by backward and never read out through `.grad`), for the pool; else null.
+   * @internal
+   */
+  dropGrad(): TypedArray | null {
+    const g = this.gradValue;
+    const unseen = this.gradUnseen;
+    this.gradValue = null;
+    this.gradUnseen = false;
+    return g !== null && unseen ? g.storage : null;
+  }
 
   /** Number of dims. */
   get ndim(): number {

@@ -1,6 +1,6 @@
-// The storage pool: recycled storages come back only for large sizes, and training with the
-// pool on is bit-identical to training with it off, without touching a tensor the caller still
-// holds (.grad tensors, the forward output, the batch).
+// The storage pool: recycled storages come back for the same dtype and length, and training with
+// the pool on is bit-identical to training with it off, without touching a tensor the caller
+// still holds (.grad tensors, the forward output, the batch).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { recycleStorage, setStoragePool, takeStorage } from '../../src/backend/storage-pool.js';
@@ -23,11 +23,14 @@ test('a given-back storage is handed out again for the same dtype and length onl
   assert.notEqual(takeStorage('float32', 10000), s);
 });
 
-test('small storages are never pooled', () => {
+test('storages V8 keeps on its heap (64 bytes or less) are never pooled; larger ones are', () => {
   setStoragePool(true);
-  const s = takeStorage('float32', 100);
-  recycleStorage(s);
-  assert.notEqual(takeStorage('float32', 100), s);
+  const tiny = takeStorage('float32', 16);
+  recycleStorage(tiny);
+  assert.notEqual(takeStorage('float32', 16), tiny);
+  const small = takeStorage('float32', 17);
+  recycleStorage(small);
+  assert.equal(takeStorage('float32', 17), small);
 });
 
 test('turned off, the pool recycles nothing', () => {

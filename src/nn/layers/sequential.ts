@@ -1,12 +1,41 @@
+import { isGradEnabled } from '../../autograd/grad-mode.js';
+import { markGraphOwned } from '../../backend/storage-pool.js';
+import { tracer } from '../../ops/trace.js';
+import type { TypedArray } from '../../tensor/dtype.js';
 import { ValueError } from '../../tensor/errors.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+import { ELU, GELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
+import { Dropout } from './dropout.js';
+import { Flatten, Identity, Linear } from './linear.js';
 
 /** A layer that can compute itself followed by `next` in one step (null: it cannot). */
 interface FusesNext {
   forwardWith(x: unknown, next: Module): Tensor | null;
   /** Itself and the next two layers in one step (Conv2d + ReLU + MaxPool2d), or null. */
   forwardWithTwo?(x: unknown, next: Module, after: Module): Tensor | null;
+}
+
+/**
+ * Built-in layers whose forward keeps no reference to its input or output outside the autograd
+ * graph, and returns either a new storage or a view of its input (exact classes: a subclass may
+ * override forward).
+ */
+const GRAPH_ONLY: ReadonlySet<unknown> = new Set([
+  Linear,
+  ReLU,
+  LeakyReLU,
+  ELU,
+  GELU,
+  Sigmoid,
+  Tanh,
+  Flatten,
+  Identity,
+  Dropout,
+]);
+
+function graphOnly(m: Module): boolean {
+  return GRAPH_ONLY.has(m.constructor) && !Object.hasOwn(m, 'forward');
 }
 
 /**
@@ -86,26 +115,53 @@ export class Sequential extends Module<[Tensor], Tensor> {
     return this.#names.map((name, i) => [name, this.#modules[i]]);
   }
 
+  /**
+   * Runs the modules in order. When grad is recorded, an intermediate output that only built-in
+   * layers have seen (see `GRAPH_ONLY`) is referenced by nothing but the graph once this returns:
+   * its storage is marked graph-owned, so backward gives it back to the storage pool as soon as
+   * the nodes that saved it are freed, instead of leaving it to the garbage collector.
+   */
   forward(x: Tensor): Tensor {
     let y: unknown = x;
     const mods = this.#modules;
+    const track = mods.length > 1 && isGradEnabled() && tracer === null;
+    // Storages some other layer has seen (it may keep them), and the candidate intermediates.
+    const seen = track ? new Set<TypedArray>(x instanceof Tensor ? [x.storage] : []) : null;
+    const inner: Tensor[] = [];
     for (let i = 0; i < mods.length; i++) {
       const m = mods[i]! as Module & Partial<FusesNext>;
+      const input = y;
       // A layer that runs itself and the next two, or the next one, in one kernel does so.
       const three =
         i + 2 < mods.length && m.forwardWithTwo
           ? m.forwardWithTwo(y, mods[i + 1]!, mods[i + 2]!)
           : null;
       if (three !== null) {
+        // (Conv2d + ReLU + MaxPool2d: not a graph-only layer, so what it saw is not marked.)
         y = three;
+        if (seen !== null) {
+          if (input instanceof Tensor) seen.add(input.storage);
+          seen.add(three.storage);
+        }
         i += 2;
         continue;
       }
       const fused = i + 1 < mods.length && m.forwardWith ? m.forwardWith(y, mods[i + 1]!) : null;
-      if (fused !== null) {
-        y = fused;
-        i++;
-      } else y = m.forward(y);
+      const last = fused !== null ? i + 1 : i;
+      y = fused ?? m.forward(y);
+      if (seen !== null) {
+        if (graphOnly(m) && graphOnly(mods[last]!)) {
+          if (y instanceof Tensor) inner.push(y);
+        } else {
+          if (input instanceof Tensor) seen.add(input.storage);
+          if (y instanceof Tensor) seen.add(y.storage);
+        }
+      }
+      i = last;
+    }
+    if (seen !== null && y instanceof Tensor) {
+      seen.add(y.storage);
+      for (const t of inner) if (!seen.has(t.storage)) markGraphOwned(t.storage);
     }
     return y as Tensor;
   }

@@ -1,7 +1,7 @@
 import { arange } from '../../ops/creation.js';
 import { fusedCrossEntropy } from '../../ops/cross-entropy.js';
 import { where } from '../../ops/elementwise.js';
-import { isFloat } from '../../tensor/dtype.js';
+import { isFloat, type TypedArray } from '../../tensor/dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type ReductionOptions, reduce, requireFloatArg } from './common.js';
@@ -21,7 +21,13 @@ export interface CrossEntropyOptions extends NLLOptions {
 }
 
 /** Validates class-index targets and returns the class dim of the (batched) input. */
-function checkIndexTarget(input: Tensor, target: Tensor, op: string, ignoreIndex: number): void {
+/** Checks int32 class indices against the input and returns them in row-major order. */
+function checkIndexTarget(
+  input: Tensor,
+  target: Tensor,
+  op: string,
+  ignoreIndex: number,
+): TypedArray {
   if (target.dtype !== 'int32') {
     throw new DTypeError(
       `${op}: target must be int32 class indices${op === 'crossEntropy' ? ' or float class probabilities' : ''}, got ${target.dtype}`,
@@ -34,7 +40,10 @@ function checkIndexTarget(input: Tensor, target: Tensor, op: string, ignoreIndex
     );
   }
   const c = input.shape[1]!;
-  const data = target.dataSync();
+  // A contiguous target (a batch cut from a dataset) is read in place, without a copy.
+  const data = target.isContiguous()
+    ? target.storage.subarray(target.offset, target.offset + target.numel())
+    : target.dataSync();
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (v !== ignoreIndex && (v < 0 || v >= c)) {
@@ -43,6 +52,7 @@ function checkIndexTarget(input: Tensor, target: Tensor, op: string, ignoreIndex
       );
     }
   }
+  return data;
 }
 
 function checkClassWeight(weight: Tensor, c: number, op: string): void {
@@ -156,10 +166,10 @@ export function crossEntropy(
       reduction === 'mean' ? perSample.sum().div(x.numel() / c) : reduce(perSample, reduction, op);
   } else {
     const ignoreIndex = options.ignoreIndex ?? -100;
-    checkIndexTarget(x, t, op, ignoreIndex);
+    const classes = checkIndexTarget(x, t, op, ignoreIndex);
     if (fused) {
       // The common case runs as one fused primitive (same values, far fewer ops).
-      const loss = fusedCrossEntropy(x, t, options.weight ?? null, ignoreIndex, reduction);
+      const loss = fusedCrossEntropy(x, classes, options.weight ?? null, ignoreIndex, reduction);
       return unbatched && reduction === 'none' ? loss.squeeze(0) : loss;
     }
     const nll = nllBatched(logp, t, options, op);
