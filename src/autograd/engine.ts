@@ -6,6 +6,7 @@ import {
   stopBirths,
   unmarkGraphOwned,
 } from '../backend/storage-pool.js';
+import { empty } from '../ops/core.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -121,7 +122,9 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
         `backward: grad can be implied only for scalar outputs, this has shape ${fmtShape(root.shape)}; pass a gradient`,
       );
     }
-    seed = root.detach().clone().fill_(1);
+    // A fresh one-element tensor of the root's shape (a clone and a fill cost two kernel calls).
+    seed = empty(root.shape, root.dtype);
+    seed.storage[0] = 1;
   } else {
     if (grad.ndim !== root.ndim || grad.shape.some((d, i) => d !== root.shape[i])) {
       throw new ShapeError(
