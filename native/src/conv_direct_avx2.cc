@@ -7,28 +7,11 @@
 #if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
+#include "transpose_avx2.h"
+
 namespace kiln {
 namespace convd {
 namespace {
-
-// 8x8 transpose in registers: r[i] = row i in, r[q] = column q out.
-__attribute__((always_inline)) inline void transpose8(__m256 r[8]) {
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int g = 0; g < 8; g += 4) {
-    u[g] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
-    u[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xEE);
-    u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
-    u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
-  }
-  for (int c = 0; c < 4; ++c) {
-    r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
-    r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
-  }
-}
 
 constexpr int MR = 6;  // output positions per tile (one row)
 
@@ -44,7 +27,7 @@ __attribute__((always_inline)) inline void store_tile(const __m256 acc[MR], __m2
     rows[r] = relu ? _mm256_max_ps(v, zero) : v;
   }
   rows[6] = rows[7] = zero;
-  transpose8(rows);
+  transpose8x8(rows);
   for (int q = 0; q < 8; ++q) {
     if (q >= lanes) break;
     float* p = y + q * plane;
@@ -222,7 +205,7 @@ void transpose(const float* src, long rows, long cols, long lds, float* dst, lon
     for (; c0 + 8 <= cols; c0 += 8) {
       __m256 v[8];
       for (int i = 0; i < 8; ++i) v[i] = _mm256_loadu_ps(src + (r0 + i) * lds + c0);
-      transpose8(v);
+      transpose8x8(v);
       for (int q = 0; q < 8; ++q) _mm256_storeu_ps(dst + (c0 + q) * ldd + r0, v[q]);
     }
     for (; c0 < cols; ++c0)
