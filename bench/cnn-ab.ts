@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { type RawConv, wrapConv } from '../src/backend/native/conv.js';
 import { nativeBinding } from '../src/backend/native/index.js';
 import * as k from '../src/index.js';
-import { kilnModel } from './cnn.js';
+import { cnnStepper, kilnModel } from './cnn.js';
 
 const basePath = process.env.KILN_AB_BASE;
 if (!basePath) throw new Error('cnn-ab: set KILN_AB_BASE to the baseline kiln_native.node');
@@ -25,25 +25,7 @@ const convA =
 const batch = Number(process.env.KILN_AB_BATCH ?? 64);
 k.manualSeed(0);
 const model = kilnModel();
-const opt = new k.optim.Adam(model.parameters(), { lr: 1e-3 });
-const samples = 1024;
-const xs = k.rand([samples, 1, 28, 28]);
-const ys = k.randint(0, 10, [samples]);
-let at = 0;
-function step(mode: 'train' | 'infer'): void {
-  const x = xs.narrow(0, at, batch);
-  const y = ys.narrow(0, at, batch);
-  at = (at + batch) % (samples - batch);
-  if (mode === 'infer') {
-    model.eval();
-    k.noGrad(() => model.forward(x));
-    return;
-  }
-  model.train();
-  opt.zeroGrad();
-  k.F.crossEntropy(model.forward(x), y).backward();
-  opt.step();
-}
+const step = cnnStepper(model, 1024, batch);
 function cpuMs(mode: 'train' | 'infer', steps: number): number {
   const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) step(mode);
@@ -51,7 +33,7 @@ function cpuMs(mode: 'train' | 'infer', steps: number): number {
   return (c.user + c.system) / 1000 / steps;
 }
 // Outputs agree before timing.
-const probe = xs.narrow(0, 0, 8);
+const probe = k.rand([8, 1, 28, 28]);
 const outs = [convA, convB].map((c) => {
   binding.conv = c;
   model.eval();

@@ -6,33 +6,15 @@
 import { nativeBinding } from '../src/backend/native/index.js';
 import { backend } from '../src/backend/registry.js';
 import * as k from '../src/index.js';
-import { kilnModel } from './cnn.js';
+import { cnnStepper, kilnModel } from './cnn.js';
 
 k.setBackend('native');
 k.setNumThreads(Number(process.env.KILN_THREADS ?? 1));
 k.manualSeed(0);
 const model = kilnModel();
-const opt = new k.optim.Adam(model.parameters(), { lr: 1e-3 });
-const samples = 2048;
-const xs = k.rand([samples, 1, 28, 28]);
-const ys = k.randint(0, 10, [samples]);
-let at = 0;
-const step = (mode: string) => {
-  const x = xs.narrow(0, at, 64);
-  const y = ys.narrow(0, at, 64);
-  at = (at + 64) % samples;
-  if (mode === 'infer') {
-    model.eval();
-    k.noGrad(() => model.forward(x));
-    return;
-  }
-  model.train();
-  opt.zeroGrad();
-  k.F.crossEntropy(model.forward(x), y).backward();
-  opt.step();
-};
+const step = cnnStepper(model, 2048, 64);
 const steps = Number(process.argv[2] ?? 30);
-for (const mode of ['train', 'infer']) {
+for (const mode of ['train', 'infer'] as const) {
   for (let i = 0; i < 10; i++) step(mode);
   let best = Infinity;
   let bestWall = Infinity;

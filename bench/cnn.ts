@@ -29,6 +29,36 @@ export function kilnModel(): k.nn.Sequential {
   );
 }
 
+/**
+ * One step of kiln's CNN on batches streamed from `samples` random MNIST-shaped rows: an Adam
+ * training step, or a no-grad forward with mode 'infer'. Shared by the A/B and profile harnesses.
+ * @example const step = cnnStepper(kilnModel(), 1024, 64); step('train');
+ */
+export function cnnStepper(
+  model: k.nn.Sequential,
+  samples: number,
+  batch: number,
+): (mode: 'train' | 'infer') => void {
+  const opt = new k.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const xs = k.rand([samples, 1, 28, 28]);
+  const ys = k.randint(0, 10, [samples]);
+  let at = 0;
+  return (mode) => {
+    const x = xs.narrow(0, at, batch);
+    const y = ys.narrow(0, at, batch);
+    at = (at + batch) % (samples - batch);
+    if (mode === 'infer') {
+      model.eval();
+      k.noGrad(() => model.forward(x));
+      return;
+    }
+    model.train();
+    opt.zeroGrad();
+    k.F.crossEntropy(model.forward(x), y).backward();
+    opt.step();
+  };
+}
+
 /** Wraps every kernel of the active backend to add its wall time to `times`; returns an undo. */
 function instrument(times: Map<string, number>): () => void {
   const b = backend() as unknown as Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Rendezvous store for Gloo over TCP: a client of the small key-value server that rank 0 runs
-// (src/distributed/store-server.ts), as PyTorch's TCPStore. Gloo itself ships file, hash and
-// Redis stores only. This carries the peers' addresses during rendezvous; every collective
-// then runs in Gloo.
+// (src/distributed/store-server.ts), as PyTorch's TCPStore; Gloo's own stores need a shared file
+// system or an external key-value server. This carries the peers' addresses during rendezvous;
+// every collective then runs in Gloo.
 #pragma once
 
 #include <gloo/rendezvous/store.h>
