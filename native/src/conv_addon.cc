@@ -27,6 +27,15 @@ enum Param {
   kCount
 };
 
+// The slot names in slot order, exported as convParams(): the loader refuses a build whose
+// layout differs from src/backend/native/layouts.ts (a stale build would misread the slots; one
+// from before kPool ran the pooled call as a plain convolution into the pooled-size output).
+const char* const kNames[] = {
+    "n",     "c",    "h",     "w",     "oh",     "ow",    "kh",   "kw",   "sh",    "sw",  "ph",
+    "pw",    "dh",   "dw",    "o",     "groups", "xOff",  "xSt0", "xSt1", "xSt2",  "xSt3", "wOff",
+    "bOff",  "dyOff", "outOff", "relu", "yOff",  "dxOff", "dwOff", "dbOff", "pool"};
+static_assert(sizeof(kNames) / sizeof(kNames[0]) == kCount, "a name per conv parameter slot");
+
 using napi::Arr;
 using napi::boolean;
 using napi::fail;
@@ -174,6 +183,8 @@ napi_value Backward(napi_env env, napi_callback_info info) {
   return boolean(env, true);
 }
 
+napi_value Params(napi_env env, napi_callback_info) { return napi::names(env, kNames, kCount); }
+
 }  // namespace
 
 // Adds the kernels above to the addon's exports.
@@ -181,6 +192,7 @@ void register_conv(napi_env env, napi_value exports) {
   const napi::Export entries[] = {
       {"convForward", Forward},
       {"convBackward", Backward},
+      {"convParams", Params},
   };
   napi::export_all(env, exports, entries);
 }

@@ -6,6 +6,7 @@
 #include <node_api.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace kiln {
 namespace napi {
@@ -68,6 +69,18 @@ inline bool in_bounds(long off, const long* sizes, const long* strides, int n, s
     if (__builtin_add_overflow(span < 0 ? lo : hi, span, span < 0 ? &lo : &hi)) return false;
   }
   return lo >= 0 && static_cast<size_t>(hi) < length;
+}
+
+// A JS array of `n` strings (op names in code order, parameter slot names in slot order).
+inline napi_value names(napi_env env, const char* const* list, int n) {
+  napi_value arr;
+  napi_create_array_with_length(env, size_t(n), &arr);
+  for (int i = 0; i < n; ++i) {
+    napi_value s;
+    napi_create_string_utf8(env, list[i], NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, uint32_t(i), s);
+  }
+  return arr;
 }
 
 // One exported function of an addon file: its JS name and its entry point.

@@ -283,17 +283,7 @@ napi_value SetEwParMin(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// An array of the names of one op kind, in op-code order.
-napi_value names(napi_env env, const char* const* list, int n) {
-  napi_value arr;
-  napi_create_array_with_length(env, size_t(n), &arr);
-  for (int i = 0; i < n; ++i) {
-    napi_value s;
-    napi_create_string_utf8(env, list[i], NAPI_AUTO_LENGTH, &s);
-    napi_set_element(env, arr, uint32_t(i), s);
-  }
-  return arr;
-}
+using napi::names;
 
 // opTable(): { unary, binary, reduce, argReduce } op names in code order, as this build was
 // generated from the op table. The loader compares them with the TypeScript table and refuses

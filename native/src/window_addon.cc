@@ -25,6 +25,14 @@ enum Param {
   kCount = kIdxSt + 4
 };
 
+// The slot names in slot order, exported as windowParams() for the loader's layout check
+// (src/backend/native/layouts.ts).
+const char* const kNames[] = {
+    "n",     "c",     "h",     "w",     "oh",    "ow",    "kh",     "kw",     "sh",
+    "sw",    "ph",    "pw",    "dh",    "dw",    "inOff", "inSt0",  "inSt1",  "inSt2",
+    "inSt3", "inSt4", "inSt5", "outOff", "idxOff", "idxSt0", "idxSt1", "idxSt2", "idxSt3"};
+static_assert(sizeof(kNames) / sizeof(kNames[0]) == kCount, "a name per window parameter slot");
+
 using napi::Arr;
 using napi::boolean;
 using napi::fail;
@@ -166,6 +174,8 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
                                              a[2].data, p[kOutOff]));
 }
 
+napi_value Params(napi_env env, napi_callback_info) { return napi::names(env, kNames, kCount); }
+
 }  // namespace
 
 // Adds the kernels above to the addon's exports.
@@ -175,6 +185,7 @@ void register_window(napi_env env, napi_value exports) {
       {"col2im", Col2im},
       {"maxPool", MaxPool},
       {"maxPoolBackward", MaxPoolBackward},
+      {"windowParams", Params},
   };
   napi::export_all(env, exports, entries);
 }

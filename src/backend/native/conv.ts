@@ -1,4 +1,5 @@
 import type { View, Window2d } from '../backend.js';
+import { CONV_PARAMS, slot } from './layouts.js';
 import { writeWindowHeader } from './window.js';
 
 type Storage = View['storage'];
@@ -71,21 +72,18 @@ export interface NativeConv {
   ): boolean;
 }
 
-// Layout shared with conv_addon.cc: image [N, C, H, W], output [OH, OW], the window (kernel,
-// stride, padding, dilation), out channels, groups, x view (offset, 4 strides), offsets of w,
-// bias (-1: none), dy, the forward's result, the relu flag, the offsets of y, dx, dw, db, then the
-// pool flag (forward: a 2x2 max pool after the ReLU).
-const O = 14;
-const X_OFF = 16;
-const W_OFF = 21;
-const B_OFF = 22;
-const DY_OFF = 23;
-const OUT_OFF = 24;
-const RELU = 25;
-const Y_OFF = 26;
-const DX_OFF = 27;
-const POOL = 30;
-const params = new Float64Array(31);
+// Slots of the parameter array (src/backend/native/layouts.ts, shared with conv_addon.cc).
+const O = slot(CONV_PARAMS, 'o');
+const X_OFF = slot(CONV_PARAMS, 'xOff');
+const W_OFF = slot(CONV_PARAMS, 'wOff');
+const B_OFF = slot(CONV_PARAMS, 'bOff');
+const DY_OFF = slot(CONV_PARAMS, 'dyOff');
+const OUT_OFF = slot(CONV_PARAMS, 'outOff');
+const RELU = slot(CONV_PARAMS, 'relu');
+const Y_OFF = slot(CONV_PARAMS, 'yOff');
+const DX_OFF = slot(CONV_PARAMS, 'dxOff');
+const POOL = slot(CONV_PARAMS, 'pool');
+const params = new Float64Array(CONV_PARAMS.length);
 
 function geometry(
   image: readonly number[],

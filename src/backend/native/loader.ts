@@ -4,11 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { View } from '../backend.js';
 import { type NativeConv, type RawConv, wrapConv } from './conv.js';
+import { paramLayoutMismatch, type RawLayouts } from './layouts.js';
 import { type NativeOps, opTableMismatch, type RawOps, wrapOps } from './ops.js';
 import { type NativeWindow, type RawWindow, wrapWindow } from './window.js';
 
 /** The raw exports of `build/Release/kiln_native.node` (see native/src/addon.cc). */
-interface RawAddon extends RawOps, RawWindow, Partial<RawConv> {
+interface RawAddon extends RawOps, RawWindow, Partial<RawConv>, Partial<RawLayouts> {
   matmul(a: View['storage'], b: View['storage'], out: View['storage'], params: Float64Array): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -130,11 +131,15 @@ function tryLoad(): NativeLoadResult {
   }
   try {
     const raw = createRequire(import.meta.url)(path) as RawAddon;
-    const mismatch = opTableMismatch(raw);
-    if (mismatch !== null) {
+    // A build/ compiled before the op table or a parameter layout changed would run the wrong
+    // kernels or misread their parameters: refuse it.
+    const ops = opTableMismatch(raw);
+    const layout = ops === null ? paramLayoutMismatch(raw) : null;
+    if (ops !== null || layout !== null) {
+      const what = ops !== null ? `another op table (${ops})` : `other sources (${layout})`;
       return {
         binding: null,
-        error: `native addon ${path} was built from another op table (${mismatch}); rebuild it with npm rebuild`,
+        error: `native addon ${path} was built from ${what}; rebuild it with npm rebuild`,
       };
     }
     return { binding: wrap(raw), error: null };

@@ -1,4 +1,5 @@
 import type { View, Window2d } from '../backend.js';
+import { slot, WINDOW_PARAMS } from './layouts.js';
 
 type Storage = View['storage'];
 
@@ -23,13 +24,12 @@ export interface NativeWindow {
   maxPoolBackward(grad: View, indices: View, out: View): boolean;
 }
 
-// Layout shared with window_addon.cc: image [N, C, H, W], output [OH, OW], the window
-// (kernel, stride, padding, dilation), the input view (offset, 6 strides), out's offset, the
-// indices view (offset, 4 strides). One module-level array: calls are synchronous.
-const IN_OFF = 14;
-const OUT_OFF = 21;
-const IDX_OFF = 22;
-const params = new Float64Array(27);
+// Slots of the parameter array (src/backend/native/layouts.ts, shared with window_addon.cc).
+// One module-level array: calls are synchronous.
+const IN_OFF = slot(WINDOW_PARAMS, 'inOff');
+const OUT_OFF = slot(WINDOW_PARAMS, 'outOff');
+const IDX_OFF = slot(WINDOW_PARAMS, 'idxOff');
+const params = new Float64Array(WINDOW_PARAMS.length);
 
 /**
  * Writes the header both window-kernel layouts share (window_addon.cc, conv_addon.cc): image
