@@ -1,6 +1,9 @@
 // Measured FMA peak of this machine for bench/gemm.ts: GFLOP/s of independent float32 vector
 // multiply-add chains (enough of them to cover FMA latency on every port) with the widest vectors
-// the CPU runs, on 1 and on N threads at once. Built at bench time:
+// the CPU runs, on 1 and on N threads at once. 12 chains: on the Zen 3 VM (2 FMA pipes, latency
+// 4, so 8 chains suffice) 8, 10, 12 and 14 chains all measured 91-97 GFLOP/s, the same within
+// run-to-run noise: the probe reaches the pipes' throughput, not a latency bound.
+// Built at bench time:
 //   cc -O3 -pthread bench/native/fma_peak.c -o fma_peak && ./fma_peak [threads]
 // Timed in thread CPU time, so other jobs on a shared machine do not lower it (the GEMM figures
 // beside it are wall time: equal on a quiet machine). Prints "isa gflops_1thread gflops_Nthreads".
@@ -11,6 +14,8 @@
 #include <time.h>
 
 #define CHAINS 12
+// Pins a vector register's value at this point of the program (zmm for 512-bit, ymm for 256).
+#define BARRIER(v) __asm__ volatile("" : "+v"(v))
 #define ITERS 4000000L
 
 static double now(void) {
@@ -26,10 +31,14 @@ __attribute__((target("avx512f"))) static double chains512(void) {
   for (int i = 0; i < CHAINS; ++i) a[i] = _mm512_set1_ps(1.0f + i * 1e-7f);
   const __m512 b = _mm512_set1_ps(0.9999999f), c = _mm512_set1_ps(1e-8f);
   double t0 = now();
+  // The chains touch no memory, so without these barriers the compiler may move part of the work
+  // across the clock calls (bench/native/gemm_ab.cc saw that inflate its probe by ~20%).
+  for (int j = 0; j < CHAINS; ++j) BARRIER(a[j]);
   for (long i = 0; i < ITERS; ++i) {
 #pragma GCC unroll 12
     for (int j = 0; j < CHAINS; ++j) a[j] = _mm512_fmadd_ps(a[j], b, c);
   }
+  for (int j = 0; j < CHAINS; ++j) BARRIER(a[j]);
   double t = now() - t0;
   for (int i = 0; i < CHAINS; ++i) sink += _mm512_reduce_add_ps(a[i]);
   return ITERS * CHAINS * 32.0 / t / 1e9;
@@ -40,10 +49,12 @@ __attribute__((target("avx2,fma"))) static double chains256(void) {
   for (int i = 0; i < CHAINS; ++i) a[i] = _mm256_set1_ps(1.0f + i * 1e-7f);
   const __m256 b = _mm256_set1_ps(0.9999999f), c = _mm256_set1_ps(1e-8f);
   double t0 = now();
+  for (int j = 0; j < CHAINS; ++j) BARRIER(a[j]);
   for (long i = 0; i < ITERS; ++i) {
 #pragma GCC unroll 12
     for (int j = 0; j < CHAINS; ++j) a[j] = _mm256_fmadd_ps(a[j], b, c);
   }
+  for (int j = 0; j < CHAINS; ++j) BARRIER(a[j]);
   double t = now() - t0;
   float out[8];
   for (int i = 0; i < CHAINS; ++i) {

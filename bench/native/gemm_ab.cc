@@ -2,8 +2,8 @@
 // (each compiled into its own namespace by gemm_ab.sh) run interleaved in one process, timed in
 // thread CPU time, best of many rounds, next to the FMA peak probed the same way in the same
 // rounds. Prints each variant's share of that peak at 1024^3 and 2048^3 on one thread, and an
-// estimate of the 2-thread speedup (column halves run concurrently on two threads; the slower
-// thread's CPU time stands for the wall time a quiet machine would see).
+// estimate of the 2-thread speedup (halves run concurrently on two threads; the slower thread's
+// CPU time stands for the wall time a quiet machine would see).
 #include <immintrin.h>
 #include <pthread.h>
 #include <sched.h>
@@ -134,7 +134,9 @@ int main(int argc, char** argv) {
   } else {
     sizes = {1024, 2048};
   }
-  bool two = std::getenv("AB_2T") && std::atoi(std::getenv("AB_2T"));
+  // AB_2T=1: column halves on two threads; AB_2T=2: row halves. kiln::gemm (choose_grid) splits
+  // 1024^3 by columns and 2048^3 by rows (there its two costs tie but for the packing term).
+  int two = std::getenv("AB_2T") ? std::atoi(std::getenv("AB_2T")) : 0;
   // Node's large typed arrays come from glibc's mmap'd chunks: 16 bytes past a page boundary.
   long off = std::getenv("AB_OFFSET") ? std::atol(std::getenv("AB_OFFSET")) : 4;
   long ns = static_cast<long>(sizes.size());
@@ -196,13 +198,14 @@ int main(int argc, char** argv) {
         if (t < best1[v * ns + z]) best1[v * ns + z] = t;
         cur[v] = t;
         if (two) {
-          // The addon's grid for a square product on 2 threads: column halves on tile bounds.
           long nr = ks[v]->nr32, half = ((s / nr + 1) / 2) * nr;
+          long mr = ks[v]->mr32, mhalf = ((s / mr + 1) / 2) * mr;
           double tt[2];
           auto work = [&](int h) {
             fifo(true);
             double u0 = cpu_now();
-            ks[v]->f32(g, 0, s, h ? half : 0, h ? s : half);
+            if (two == 2) ks[v]->f32(g, h ? mhalf : 0, h ? s : mhalf, 0, s);
+            else ks[v]->f32(g, 0, s, h ? half : 0, h ? s : half);
             tt[h] = cpu_now() - u0;
             fifo(false);
           };
