@@ -23,6 +23,7 @@
         "native/src/conv.cc",
         "native/src/conv_addon.cc",
         "native/src/conv_direct.cc",
+        "native/src/conv_winograd.cc",
         "native/src/gemm.cc",
         "native/src/gemm_generic.cc",
         "native/src/ops_addon.cc",
@@ -59,7 +60,11 @@
         {
           "target_name": "kiln_avx2",
           "type": "static_library",
-          "sources": ["native/src/conv_direct_avx2.cc", "native/src/gemm_avx2.cc"],
+          "sources": [
+            "native/src/conv_direct_avx2.cc",
+            "native/src/conv_winograd_avx2.cc",
+            "native/src/gemm_avx2.cc"
+          ],
           "cflags_cc": ["-mavx2", "-mfma"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] }
         },

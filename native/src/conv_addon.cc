@@ -131,9 +131,11 @@ napi_value Forward(napi_env env, napi_callback_info info) {
     // Only the direct float32 kernels pool, and only after a ReLU (no NaN reaches the max).
     if (t != 0 || !relu || s.g.oh * s.g.ow == 0) return boolean(env, false);
     const float* b = has_bias ? static_cast<const float*>(a[2].data) + p[kBOff] : nullptr;
-    return boolean(env, conv::forward_relu_pool(s, static_cast<const float*>(a[0].data), xv,
-                                                static_cast<const float*>(a[1].data) + p[kWOff],
-                                                b, static_cast<float*>(a[3].data) + p[kOutOff]));
+    const float* xd = static_cast<const float*>(a[0].data);
+    const float* wd = static_cast<const float*>(a[1].data) + p[kWOff];
+    float* od = static_cast<float*>(a[3].data) + p[kOutOff];
+    return boolean(env, conv::forward_relu_pool_winograd(s, xd, xv, wd, b, od) ||
+                            conv::forward_relu_pool(s, xd, xv, wd, b, od));
   }
   if (t == 0) {
     const float* b = has_bias ? static_cast<const float*>(a[2].data) + p[kBOff] : nullptr;

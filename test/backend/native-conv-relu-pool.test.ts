@@ -65,52 +65,63 @@ describe('native fused Conv2d + ReLU + MaxPool2d(2) on views', { skip }, () => {
   });
 
   it('matches the three steps on js for offset views, batch sizes 1-64, odd sizes', () => {
-    // [C, H, W], out channels, kernel, padding: odd and even outputs, rows short and long.
+    // [C, H, W], out channels, kernel, padding: odd and even outputs, rows short and long; from
+    // 8 input channels the 3x3 kernels run by Winograd (also with channels and out channels off
+    // the vector width, and padding), checked with it turned off too.
     const shapes: [number[], number, number, number][] = [
       [[1, 28, 28], 32, 3, 0],
       [[32, 13, 13], 64, 3, 0],
       [[3, 9, 7], 8, 3, 1],
       [[2, 11, 15], 5, 3, 0],
       [[4, 8, 30], 9, 5, 2],
+      [[12, 9, 7], 20, 3, 1],
+      [[9, 10, 13], 16, 3, 0],
+      [[8, 4, 5], 3, 3, 0],
     ];
     const conv = binding?.conv;
     if (!conv) return;
-    for (const threads of [1, 2]) {
-      nativeBinding()!.setNumThreads(threads);
-      for (const [[c, h, w], o, kk, pad] of shapes) {
-        k.manualSeed(c! * 100 + o);
-        const all = k.rand([67, c!, h!, w!]);
-        const wt = k.randn([o, c!, kk, kk]);
-        const b = k.randn([o]);
-        const convSize: [number, number] = [h! + 2 * pad - kk + 1, w! + 2 * pad - kk + 1];
-        const window = {
-          kernel: [kk, kk],
-          stride: [1, 1],
-          padding: [pad, pad],
-          dilation: [1, 1],
-        } as const;
-        // Batch 64 on the two MNIST layers only (the js reference is slow on the rest).
-        const batches: [number, number][] = [
-          [1, 0],
-          [1, 66],
-          [2, 3],
-          [5, 61],
-        ];
-        if (c! <= 32 && h! >= 13) batches.push([64, 3]);
-        for (const [n, at] of batches) {
-          const views = [all.narrow(0, at, n), all.narrow(0, at, n).contiguous()];
-          // A view with unit stride on H instead of W (the same values).
-          if (n < 64) views.push(all.narrow(0, at, n).transpose(2, 3).contiguous().transpose(2, 3));
-          for (const x of views) {
-            k.setBackend('js');
-            const ref = k.F.maxPool2d(k.F.conv2d(x, wt, b, { padding: pad }).relu(), 2);
-            k.setBackend('native');
-            const out = uninit([n, o, convSize[0] >> 1, convSize[1] >> 1], 'float32');
-            const taken = conv.forwardReluPool(x, wt, b, window, convSize, out);
-            const what = `${threads}T [${n}@${at}, ${c}, ${h}, ${w}] o ${o} k ${kk} pad ${pad}`;
-            assert.ok(taken, `the fused kernel takes ${what}`);
-            assertClose(out, ref, { atol: 1e-4, rtol: 1e-4 });
+    for (const [[c, h, w], o, kk, pad] of shapes) {
+      k.manualSeed(c! * 100 + o);
+      const all = k.rand([67, c!, h!, w!]);
+      const wt = k.randn([o, c!, kk, kk]);
+      const b = k.randn([o]);
+      const convSize: [number, number] = [h! + 2 * pad - kk + 1, w! + 2 * pad - kk + 1];
+      const window = {
+        kernel: [kk, kk],
+        stride: [1, 1],
+        padding: [pad, pad],
+        dilation: [1, 1],
+      } as const;
+      // Batch 64 on the two MNIST layers only (the js reference is slow on the rest).
+      const batches: [number, number][] = [
+        [1, 0],
+        [1, 66],
+        [2, 3],
+        [5, 61],
+      ];
+      if (c! <= 32 && h! >= 13 && w! >= 13) batches.push([64, 3]);
+      for (const [n, at] of batches) {
+        const views = [all.narrow(0, at, n), all.narrow(0, at, n).contiguous()];
+        // A view with unit stride on H instead of W (the same values).
+        if (n < 64) views.push(all.narrow(0, at, n).transpose(2, 3).contiguous().transpose(2, 3));
+        for (const x of views) {
+          k.setBackend('js');
+          const ref = k.F.maxPool2d(k.F.conv2d(x, wt, b, { padding: pad }).relu(), 2);
+          k.setBackend('native');
+          for (const threads of [1, 2]) {
+            nativeBinding()!.setNumThreads(threads);
+            // Without Winograd the direct kernels need rows of 6 outputs.
+            for (const winograd of convSize[1] >= 6 ? [true, false] : [true]) {
+              if (winograd) delete process.env.KILN_CONV_WINOGRAD;
+              else process.env.KILN_CONV_WINOGRAD = '0';
+              const out = uninit([n, o, convSize[0] >> 1, convSize[1] >> 1], 'float32');
+              const taken = conv.forwardReluPool(x, wt, b, window, convSize, out);
+              const what = `${threads}T [${n}@${at}, ${c}, ${h}, ${w}] o ${o} k ${kk} pad ${pad}`;
+              assert.ok(taken, `the fused kernel takes ${what}`);
+              assertClose(out, ref, { atol: 1e-4, rtol: 1e-4 });
+            }
           }
+          delete process.env.KILN_CONV_WINOGRAD;
         }
       }
     }

@@ -1,0 +1,125 @@
+// AVX2+FMA Winograd F(2x2, 3x3) kernels (conv_winograd.h). Built with -mavx2 -mfma in the
+// kiln_avx2 library and only called after conv_winograd.cc has seen both at run time; nothing
+// here instantiates a std template (see conv_direct_avx2.cc). The transforms run on 8 channels
+// per vector (the data is channels last), the products as one small GEMM per transform
+// position with a 5 tiles x 16 out channels register tile.
+#include "conv_winograd.h"
+
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+namespace kiln {
+namespace convw {
+namespace {
+
+constexpr int MR = 5;  // tiles per register tile
+
+// B^T d B: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3), then the same on the columns.
+void input(const float* x, long wp, long th, long tw, long cp, float* v, long tp) {
+  const long xi_stride = tp * cp;
+  for (long i = 0; i < th; ++i) {
+    for (long j = 0; j < tw; ++j) {
+      const float* base = x + (2 * i * wp + 2 * j) * cp;
+      float* vt = v + (i * tw + j) * cp;
+      for (long c = 0; c < cp; c += 8) {
+        __m256 t[4][4];
+        for (int q = 0; q < 4; ++q) {
+          const __m256 d0 = _mm256_loadu_ps(base + q * cp + c);
+          const __m256 d1 = _mm256_loadu_ps(base + (wp + q) * cp + c);
+          const __m256 d2 = _mm256_loadu_ps(base + (2 * wp + q) * cp + c);
+          const __m256 d3 = _mm256_loadu_ps(base + (3 * wp + q) * cp + c);
+          t[0][q] = _mm256_sub_ps(d0, d2);
+          t[1][q] = _mm256_add_ps(d1, d2);
+          t[2][q] = _mm256_sub_ps(d2, d1);
+          t[3][q] = _mm256_sub_ps(d1, d3);
+        }
+        for (int k = 0; k < 4; ++k) {
+          float* o = vt + 4 * k * xi_stride + c;
+          _mm256_storeu_ps(o, _mm256_sub_ps(t[k][0], t[k][2]));
+          _mm256_storeu_ps(o + xi_stride, _mm256_add_ps(t[k][1], t[k][2]));
+          _mm256_storeu_ps(o + 2 * xi_stride, _mm256_sub_ps(t[k][2], t[k][1]));
+          _mm256_storeu_ps(o + 3 * xi_stride, _mm256_sub_ps(t[k][1], t[k][3]));
+        }
+      }
+    }
+  }
+}
+
+// Per transform position and block of 16 out channels, the block's u rows stay in L1 while
+// register tiles of 5 tiles x 16 channels sweep the tiles (5 broadcasts and 2 loads per 10
+// multiply-adds).
+void gemm(const float* v, const float* u, long tp, long cp, long op, float* m) {
+  for (long xi = 0; xi < 16; ++xi) {
+    const float* vx = v + xi * tp * cp;
+    const float* ux = u + xi * cp * op;
+    float* mx = m + xi * tp * op;
+    for (long ob = 0; ob < op; ob += 16) {
+      for (long t0 = 0; t0 < tp; t0 += MR) {
+        __m256 a0[MR], a1[MR];
+        for (int r = 0; r < MR; ++r) a0[r] = a1[r] = _mm256_setzero_ps();
+        const float* vp = vx + t0 * cp;
+        const float* up = ux + ob;
+        for (long c = 0; c < cp; ++c, up += op) {
+          const __m256 w0 = _mm256_loadu_ps(up), w1 = _mm256_loadu_ps(up + 8);
+          for (int r = 0; r < MR; ++r) {
+            const __m256 b = _mm256_broadcast_ss(vp + r * cp + c);
+            a0[r] = _mm256_fmadd_ps(b, w0, a0[r]);
+            a1[r] = _mm256_fmadd_ps(b, w1, a1[r]);
+          }
+        }
+        for (int r = 0; r < MR; ++r) {
+          float* o = mx + (t0 + r) * op + ob;
+          _mm256_storeu_ps(o, a0[r]);
+          _mm256_storeu_ps(o + 8, a1[r]);
+        }
+      }
+    }
+  }
+}
+
+// A^T m A: rows (m0 + m1 + m2, m1 - m2 - m3), then the same on the columns; the four outputs
+// are one pooling window, so only their max (plus the bias, then the ReLU) is stored.
+void output(const float* m, long tp, long tiles, long op, const float* bias, float* p) {
+  const long xi_stride = tp * op;
+  const __m256 zero = _mm256_setzero_ps();
+  for (long t = 0; t < tiles; ++t) {
+    const float* mt = m + t * op;
+    for (long q = 0; q < op; q += 8) {
+      __m256 s[2][4];
+      for (int l = 0; l < 4; ++l) {
+        const __m256 m0 = _mm256_loadu_ps(mt + l * xi_stride + q);
+        const __m256 m1 = _mm256_loadu_ps(mt + (4 + l) * xi_stride + q);
+        const __m256 m2 = _mm256_loadu_ps(mt + (8 + l) * xi_stride + q);
+        const __m256 m3 = _mm256_loadu_ps(mt + (12 + l) * xi_stride + q);
+        s[0][l] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
+        s[1][l] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
+      }
+      __m256 best = zero;
+      for (int k = 0; k < 2; ++k) {
+        const __m256 y0 = _mm256_add_ps(_mm256_add_ps(s[k][0], s[k][1]), s[k][2]);
+        const __m256 y1 = _mm256_sub_ps(_mm256_sub_ps(s[k][1], s[k][2]), s[k][3]);
+        const __m256 y = _mm256_max_ps(y0, y1);
+        best = k ? _mm256_max_ps(best, y) : y;
+      }
+      const __m256 r = _mm256_add_ps(best, _mm256_loadu_ps(bias + q));
+      _mm256_storeu_ps(p + t * op + q, _mm256_max_ps(r, zero));
+    }
+  }
+}
+
+const Kernels kSet = {input, gemm, output};
+
+}  // namespace
+
+const Kernels* kernels_avx2() { return &kSet; }
+
+}  // namespace convw
+}  // namespace kiln
+
+#else
+namespace kiln {
+namespace convw {
+const Kernels* kernels_avx2() { return nullptr; }
+}  // namespace convw
+}  // namespace kiln
+#endif
