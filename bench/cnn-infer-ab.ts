@@ -1,6 +1,6 @@
 /**
  * A/B of an inference switch that the addon reads per call (default KILN_CONV_WINOGRAD: A = off
- * "0", B = on): the MNIST CNN's second fused Conv2d + ReLU + MaxPool2d(2) layer alone and the
+ * "0", B = on): the MNIST CNN's fused Conv2d + ReLU + MaxPool2d(2) layers alone and the
  * whole no-grad forward at batch 64 and 1, alternating A and B round by round, best process CPU
  * time per call (run with KILN_NUM_THREADS=1 so all the work is on the timed thread).
  * Run: KILN_NUM_THREADS=1 npx tsx bench/cnn-infer-ab.ts [rounds] [--switch NAME]
@@ -15,10 +15,12 @@ const rounds = Number(process.argv[2] ?? 15);
 k.setBackend('native');
 k.manualSeed(0);
 const model = kilnModel().eval();
+const conv1 = model.at(0) as k.nn.Conv2d;
 const conv2 = model.at(3) as k.nn.Conv2d;
 const xs = k.rand([256, 1, 28, 28]);
 const h = k.rand([64, 32, 13, 13]);
 const cases: [string, () => unknown, number][] = [
+  ['conv1 fused b64', () => conv2dReluPool(xs.narrow(0, 64, 64), conv1.weight, conv1.bias), 10],
   ['conv2 fused b64', () => conv2dReluPool(h, conv2.weight, conv2.bias), 10],
   ['CNN b64', () => model.forward(xs.narrow(0, 64, 64)), 10],
   ['CNN b1', () => model.forward(xs.narrow(0, 7, 1)), 200],

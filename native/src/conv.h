@@ -56,8 +56,9 @@ bool backward_direct(const Shape& s, const Grads<float>& a);
 bool forward_relu_pool(const Shape& s, const float* x, const win::Strided& xv, const float* w,
                        const float* bias, float* out);
 // The same by Winograd F(2x2, 3x3) (conv_winograd.cc: 3x3, stride 1, one group, at least 8
-// input channels, AVX2 + FMA); false, having done nothing, where it does not apply.
-bool forward_relu_pool_winograd(const Shape& s, const float* x, const win::Strided& xv,
+// input channels, AVX2 + FMA), or for at most 32 taps and 8 pooled columns pooled in registers;
+// false, having done nothing, where neither applies.
+bool forward_relu_pool_fast(const Shape& s, const float* x, const win::Strided& xv,
                                 const float* w, const float* bias, float* out);
 
 namespace detail {

@@ -134,7 +134,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
     const float* xd = static_cast<const float*>(a[0].data);
     const float* wd = static_cast<const float*>(a[1].data) + p[kWOff];
     float* od = static_cast<float*>(a[3].data) + p[kOutOff];
-    return boolean(env, conv::forward_relu_pool_winograd(s, xd, xv, wd, b, od) ||
+    return boolean(env, conv::forward_relu_pool_fast(s, xd, xv, wd, b, od) ||
                             conv::forward_relu_pool(s, xd, xv, wd, b, od));
   }
   if (t == 0) {

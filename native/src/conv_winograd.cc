@@ -1,11 +1,12 @@
 // Inference-only Conv2d (3x3, stride 1) + ReLU + MaxPool2d(2) by Winograd F(2x2, 3x3), kernels
-// in conv_winograd_avx2.cc. Per sample: the input goes channels last into a per-thread image
+// in conv_winograd_avx2.cc (which also pools a convolution of few taps directly, see
+// relu_pool_few). Per sample: the input goes channels last into a per-thread image
 // (8x8 transposes; zero padding and zero channels up to a multiple of 8), then the input
-// transform, one GEMM per transform position against the filters transformed once per call,
+// transform, one GEMM per transform position against the transformed filters (cached by content),
 // and the output transform with the pool, bias and ReLU; the pooled [tile][channel] result is
 // transposed into NCHW. Samples are split across the pool as the direct path does.
-// KILN_CONV_WINOGRAD=0 (read per call, so an A/B bench can toggle it) falls back to the direct
-// kernels.
+// KILN_CONV_WINOGRAD=0 (read per call, so an A/B bench can toggle it) turns both off: the
+// direct kernels then run.
 #include "conv_winograd.h"
 
 #include <algorithm>
@@ -96,18 +97,51 @@ const float* cached_filters(const float* w, long o, long c, long cp, long op) {
   return e.u.data();
 }
 
+// The pooled kernel for few taps (a first layer): each sample read in place, or copied into a
+// zero-bordered per-thread image when padded or strided.
+bool relu_pool_few(const convw::Kernels* k, const Shape& s, const float* x,
+                   const win::Strided& xv, const float* w, const float* bias, float* out) {
+  const win::Geom& g = s.g;
+  const long th = g.oh / 2, tw = g.ow / 2, taps = g.c * g.kh * g.kw, o = s.o;
+  std::vector<float> w3(static_cast<size_t>(round_up(o, 3) * taps), 0.f);
+  for (long u = 0; u < o; ++u)
+    for (long t = 0; t < taps; ++t)
+      w3[static_cast<size_t>((u / 3 * taps + t) * 3 + u % 3)] = w[u * taps + t];
+  const long hp = g.oh + g.kh - 1, wp = g.ow + g.kw - 1;
+  const bool in_place = g.ph == 0 && g.pw == 0 && xv.st[3] == 1;
+  auto body = [&](long s0, long s1, long) {
+    float* pad = in_place ? nullptr : buffer(0, g.c * hp * wp);
+    if (pad) std::memset(pad, 0, sizeof(float) * g.c * hp * wp);
+    for (long n = s0; n < s1; ++n) {
+      const float* xs = x + xv.off + n * xv.st[0];
+      if (pad)
+        for (long ci = 0; ci < g.c; ++ci)
+          for (long i = 0; i < g.h && i + g.ph < hp; ++i)
+            for (long j = 0; j < g.w && j + g.pw < wp; ++j)
+              pad[(ci * hp + i + g.ph) * wp + j + g.pw] =
+                  xs[ci * xv.st[1] + i * xv.st[2] + j * xv.st[3]];
+      const float* img = pad ? pad : xs;
+      k->pool_few(img, pad ? hp * wp : xv.st[1], pad ? wp : xv.st[2], g.c, g.kh, g.kw, th, tw, o,
+                  w3.data(), bias, out + n * o * th * tw);
+    }
+  };
+  detail::split(g.n, o * taps * g.oh * g.ow, body);
+  return true;
+}
+
 }  // namespace
 
-bool forward_relu_pool_winograd(const Shape& s, const float* x, const win::Strided& xv,
+bool forward_relu_pool_fast(const Shape& s, const float* x, const win::Strided& xv,
                                 const float* w, const float* bias, float* out) {
   const win::Geom& g = s.g;
-  if (s.groups != 1 || g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 ||
-      g.dw != 1 || g.c < 8 || g.n <= 0)
-    return false;
   const long th = g.oh / 2, tw = g.ow / 2;
-  if (th <= 0 || tw <= 0) return false;
+  if (s.groups != 1 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 || g.n <= 0 ||
+      th <= 0 || tw <= 0)
+    return false;
   const convw::Kernels* k = winograd_kernels();
   if (!k) return false;
+  if (g.c * g.kh * g.kw <= 32 && tw >= 8) return relu_pool_few(k, s, x, xv, w, bias, out);
+  if (g.kh != 3 || g.kw != 3 || g.c < 8) return false;
   const convd::Kernels* kd = convd::kernels_avx2();
   const long c = g.c, o = s.o, cp = round_up(c, 8), op = round_up(o, 16);
   const long tiles = th * tw, tp = round_up(tiles, 5), hp = 2 * th + 2, wp = 2 * tw + 2;

@@ -107,7 +107,55 @@ void output(const float* m, long tp, long tiles, long op, const float* bias, flo
   }
 }
 
-const Kernels kSet = {input, gemm, output};
+// Two conv rows (2i, 2i + 1) x 16 columns x 3 out channels in 12 accumulators; per tap 3
+// weight broadcasts and 4 input vectors (which the FMAs may read from memory) feed 12
+// multiply-adds. The epilogue takes the max of the two rows, then of neighbouring columns (even
+// and odd lanes, put back in order), adds the bias and applies the ReLU: 8 pooled outputs per
+// channel. A row's last tile overlaps the one before rather than running past it.
+void pool_few(const float* x, long cs, long rs, long c, long kh, long kw, long th, long tw,
+              long o, const float* w3, const float* bias, float* out) {
+  const long taps = c * kh * kw;
+  long offs[32];
+  for (long ci = 0, t = 0; ci < c; ++ci)
+    for (long a = 0; a < kh; ++a)
+      for (long b = 0; b < kw; ++b) offs[t++] = ci * cs + a * rs + b;
+  const __m256 zero = _mm256_setzero_ps();
+  for (long ob = 0; ob < o; ob += 3) {
+    const float* wb = w3 + ob * taps;
+    for (long i = 0; i < th; ++i) {
+      for (long jp0 = 0; jp0 < tw; jp0 += 8) {
+        const long jp = jp0 + 8 <= tw ? jp0 : tw - 8;
+        const float* xt = x + 2 * i * rs + 2 * jp;
+        __m256 acc[2][3][2];
+        for (int u = 0; u < 2; ++u)
+          for (int r = 0; r < 3; ++r) acc[u][r][0] = acc[u][r][1] = zero;
+        for (long t = 0; t < taps; ++t) {
+          const float* xp = xt + offs[t];
+          __m256 wv[3];
+          for (int r = 0; r < 3; ++r) wv[r] = _mm256_broadcast_ss(wb + t * 3 + r);
+          for (int u = 0; u < 2; ++u) {
+            for (int h = 0; h < 2; ++h) {
+              const __m256 xv = _mm256_loadu_ps(xp + u * rs + h * 8);
+              for (int r = 0; r < 3; ++r) acc[u][r][h] = _mm256_fmadd_ps(wv[r], xv, acc[u][r][h]);
+            }
+          }
+        }
+        for (int r = 0; r < 3 && ob + r < o; ++r) {
+          const __m256 a = _mm256_max_ps(acc[0][r][0], acc[1][r][0]);
+          const __m256 b = _mm256_max_ps(acc[0][r][1], acc[1][r][1]);
+          const __m256 m =
+              _mm256_max_ps(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
+          const __m256 ordered =
+              _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(m), 0xD8));
+          const __m256 v = _mm256_add_ps(ordered, _mm256_set1_ps(bias ? bias[ob + r] : 0.f));
+          _mm256_storeu_ps(out + ((ob + r) * th + i) * tw + jp, _mm256_max_ps(v, zero));
+        }
+      }
+    }
+  }
+}
+
+const Kernels kSet = {input, gemm, output, pool_few};
 
 }  // namespace
 

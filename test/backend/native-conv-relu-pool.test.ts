@@ -67,7 +67,8 @@ describe('native fused Conv2d + ReLU + MaxPool2d(2) on views', { skip }, () => {
   it('matches the three steps on js for offset views, batch sizes 1-64, odd sizes', () => {
     // [C, H, W], out channels, kernel, padding: odd and even outputs, rows short and long; from
     // 8 input channels the 3x3 kernels run by Winograd (also with channels and out channels off
-    // the vector width, and padding), checked with it turned off too.
+    // the vector width, and padding), few taps by the register-pooled kernel; each is checked
+    // with KILN_CONV_WINOGRAD=0 (the direct kernels) too.
     const shapes: [number[], number, number, number][] = [
       [[1, 28, 28], 32, 3, 0],
       [[32, 13, 13], 64, 3, 0],
@@ -77,6 +78,9 @@ describe('native fused Conv2d + ReLU + MaxPool2d(2) on views', { skip }, () => {
       [[12, 9, 7], 20, 3, 1],
       [[9, 10, 13], 16, 3, 0],
       [[8, 4, 5], 3, 3, 0],
+      // Few taps with 8 pooled columns or more: pooled in registers (padded: from a copy).
+      [[3, 9, 20], 7, 3, 1],
+      [[2, 6, 17], 4, 2, 0],
     ];
     const conv = binding?.conv;
     if (!conv) return;
