@@ -207,6 +207,46 @@ export function configReference(examplesDir = 'examples'): string {
     .trimEnd()}\n`;
 }
 
+/** TPESampler's options a config can set (all but the function-valued gamma and weights). */
+const TPE_OPTIONS: readonly (readonly [string, string, string])[] = [
+  ['seed', 'the config seed', "seed of the sampler's generator"],
+  ['nStartupTrials', '`10`', 'trials drawn without the model before TPE starts'],
+  [
+    'startup',
+    '`halton`',
+    'how those trials are drawn: `halton` (a seeded scrambled Halton sequence, even coverage) or `random` (independent uniform draws, as Optuna)',
+  ],
+  [
+    'nEiCandidates',
+    '24 per jointly sampled parameter, at most 128',
+    'candidates drawn from the good estimator per suggestion, the one with the largest good/bad density ratio taken (Optuna: 24); falls back toward 24 in long studies to bound the cost',
+  ],
+  ['multivariate', '`true`', 'model the parameters jointly rather than one at a time'],
+  [
+    'group',
+    '`true`',
+    'with multivariate, draw each group of parameters that always occur together jointly (a branch of a conditional space, from the trials that took it, when the trial enters it); `false`: only the parameters every trial has jointly, the rest one at a time (as Optuna)',
+  ],
+  ['constantLiar', '`true`', 'count running trials as bad ones, so parallel workers spread out'],
+  ['priorWeight', '`1`', 'weight of the prior kernel (as wide as the range)'],
+  [
+    'considerMagicClip',
+    '`true`',
+    'floor each kernel width at range / (1 + count), see magicClipCount',
+  ],
+  [
+    'magicClipCount',
+    '`study`',
+    "the count that floor divides by for the good estimator: `study` (its kernels or (n + 1)^min(1, 4/d) for n finished trials and d numeric parameters, whichever is larger, so it narrows as the study grows in few dimensions; Optuna's while trials run in parallel) or `kernels` (its own kernels, as Optuna)",
+  ],
+  [
+    'goodWeights',
+    '`improvement`',
+    "weights of the good trials' kernels: `improvement` (each by how far it beats the best bad trial, the prior by priorWeight times their mean, so the ratio follows expected improvement) or `weights` (the age ramp of Optuna, which the bad trials always use)",
+  ],
+  ['considerEndpoints', '`false`', 'let the outermost kernels reach the range ends'],
+];
+
 /** The two sections only `kiln tune` reads: `search:` and `tune:`. */
 function tuneSections(): string[] {
   const schema = z.toJSONSchema(tuneSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
@@ -231,9 +271,13 @@ function tuneSections(): string[] {
     '| --- | --- | --- | --- |',
     ...fieldRows('tune.', schema),
     '',
-    'Sampler options (camelCase, as the `k.tune` classes): tpe `seed`, `nStartupTrials`,',
-    '`nEiCandidates`, `multivariate`, `constantLiar`, `priorWeight`, `considerMagicClip`,',
-    '`considerEndpoints`; random and grid `seed` (grid needs steps on float ranges); cmaes `seed`,',
+    'Sampler options (camelCase, as the `k.tune` classes). tpe (`k.tune.TPESampler`):',
+    '',
+    '| tpe option | default | meaning |',
+    '| --- | --- | --- |',
+    ...TPE_OPTIONS.map(([name, def, meaning]) => `| \`${name}\` | ${def} | ${meaning} |`),
+    '',
+    'random and grid `seed` (grid needs steps on float ranges); cmaes `seed`,',
     '`sigma0`, `popsize`, `nStartupTrials`, `restartStrategy`, `incPopsize`. Pruner options: median',
     '`nStartupTrials`, `nWarmupSteps`, `intervalSteps`, `nMinTrials`; percentile `percentile` and the',
     'same; asha (SuccessiveHalvingPruner) `minResource`, `reductionFactor`, `minEarlyStoppingRate`,',

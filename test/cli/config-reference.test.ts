@@ -8,6 +8,7 @@ import { configSchema } from '../../src/cli/config.js';
 import { configReference } from '../../src/cli/config-reference.js';
 import { LOSS_OPTIONS, OPTIMIZER_OPTIONS, SCHEDULER_OPTIONS } from '../../src/cli/options.js';
 import { layerTypes } from '../../src/nn/registry.js';
+import { TPE_OPTION_NAMES } from '../../src/tune/samplers/tpe/sampler.js';
 import { ROOT } from './helpers.js';
 
 describe('config reference (docs/config.md)', () => {
@@ -40,5 +41,10 @@ describe('config reference (docs/config.md)', () => {
       assert.match(doc, new RegExp(`^\\| \`${field}\` \\|`, 'm'), field);
     for (const field of Object.keys(configSchema.shape.data.in.shape))
       assert.match(doc, new RegExp(`^\\| \`data\\.${field}\` \\|`, 'm'), field);
+  });
+
+  it('describes every TPESampler option a config can set (not the functions gamma, weights)', () => {
+    for (const name of TPE_OPTION_NAMES.filter((n) => n !== 'gamma' && n !== 'weights'))
+      assert.match(doc, new RegExp(`^\\| \`${name}\` \\| [^|]+ \\| \\w`, 'm'), name);
   });
 });

@@ -12,6 +12,7 @@ const OPTUNA = {
   nEiCandidates: 24,
   magicClipCount: 'kernels',
   goodWeights: 'weights',
+  group: false,
 } as const;
 const branin = (t: k.tune.Trial): number => {
   const x = t.suggestFloat('x', -5, 10);

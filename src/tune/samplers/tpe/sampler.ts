@@ -12,6 +12,7 @@ import { IntersectionCache } from '../../search-space.js';
 import type { Sampler, SearchSpace, StudyView } from '../../view.js';
 import { fromUnit, ScrambledHalton } from '../halton.js';
 import { checkKnown, clockSeed, RandomSampler } from '../random.js';
+import { GroupCache } from './groups.js';
 import { ParzenEstimator, type ParzenParameters } from './parzen.js';
 import { splitTrials } from './split.js';
 
@@ -61,6 +62,15 @@ export interface TPESamplerOptions {
   nEiCandidates?: number;
   /** Model the parameters every finished trial has jointly (default true, as Optuna 5 for one objective). */
   multivariate?: boolean;
+  /**
+   * With `multivariate`, model each group of parameters that always occur together jointly
+   * (default true; as Optuna's `group`, default false there): in a conditional space a branch's
+   * parameters are drawn together, from the trials that took the branch, when the trial first
+   * suggests one of them, instead of one at a time; so a trial that was bad for one of them
+   * (say a regularisation type) does not count against the others' good values. Without
+   * conditional parameters every parameter is in the joint (relative) draw and nothing changes.
+   */
+  group?: boolean;
   /** Count running trials as bad ones, so parallel workers spread out (default true, as Optuna 5). */
   constantLiar?: boolean;
   /** Number of "good" trials among n finished ones (default `defaultGamma`). */
@@ -94,13 +104,17 @@ export interface TPESamplerOptions {
 }
 
 const RELATIVE_KEY = 'tpe:relative_params';
+/** A trial's values drawn for the groups of conditional parameters it entered (`group`). */
+const GROUP_KEY = 'tpe:group_params';
 
-const KNOWN = [
+/** Every TPESamplerOptions name (the config reference lists them). @internal */
+export const TPE_OPTION_NAMES: readonly string[] = [
   'seed',
   'nStartupTrials',
   'startup',
   'nEiCandidates',
   'multivariate',
+  'group',
   'constantLiar',
   'gamma',
   'weights',
@@ -118,9 +132,10 @@ const KNOWN = [
  * l(x)/g(x) is suggested. Pruned trials count by their last reported value at their last step;
  * with `constantLiar`, running trials count as bad. kiln's defaults search more sharply than
  * Optuna's (scrambled Halton start-up, more candidates, a good estimator that narrows with the
- * study in few dimensions, good trials weighted by their improvement; docs/benchmarks.md measures
- * them); `{ startup: 'random', nEiCandidates: 24, magicClipCount: 'kernels', goodWeights:
- * 'weights' }` behaves as Optuna's.
+ * study in few dimensions, good trials weighted by their improvement, each branch of a
+ * conditional space modelled jointly; docs/benchmarks.md measures them); `{ startup: 'random',
+ * nEiCandidates: 24, magicClipCount: 'kernels', goodWeights: 'weights', group: false }` behaves
+ * as Optuna's.
  *
  * @example
  * ```ts
@@ -135,15 +150,17 @@ export class TPESampler implements Sampler {
   /** null: 24 per parameter of the sampled space, at most 128. */
   private readonly nEiCandidates: number | null;
   private readonly multivariate: boolean;
+  private readonly group: boolean;
   private readonly constantLiar: boolean;
   private readonly gamma: (n: number) => number;
   private readonly parzen: ParzenParameters;
   private readonly magicClipCount: 'study' | 'kernels';
   private readonly goodWeights: 'improvement' | 'weights';
   private readonly spaceCache = new IntersectionCache(true);
+  private readonly groupCache = new GroupCache(true);
 
   constructor(options: TPESamplerOptions = {}) {
-    checkKnown('TPESampler', options, KNOWN);
+    checkKnown('TPESampler', options, TPE_OPTION_NAMES);
     const seed = options.seed ?? clockSeed();
     this.rng = new Generator(seed);
     this.random = new RandomSampler({ seed });
@@ -183,6 +200,12 @@ export class TPESampler implements Sampler {
     if (!(priorWeight >= 0))
       throw new ValueError(`TPESampler: priorWeight must be >= 0, got ${priorWeight}`);
     this.multivariate = options.multivariate ?? true;
+    if (options.group === true && options.multivariate === false) {
+      throw new ValueError(
+        'TPESampler: group needs multivariate (got group true, multivariate false)',
+      );
+    }
+    this.group = options.group ?? true;
     this.constantLiar = options.constantLiar ?? true;
     this.gamma = options.gamma ?? defaultGamma;
     this.parzen = {
@@ -225,6 +248,23 @@ export class TPESampler implements Sampler {
       // Point = trial number, dimension = how many parameters the trial already has.
       const dim = Object.keys(trial.params).length;
       return fromUnit(d, this.halton.point(trial.number, dim));
+    }
+    if (this.multivariate && this.group) {
+      const group = this.groupCache.groupOf(
+        study.name,
+        study.getTrials(['complete', 'pruned']),
+        name,
+        d,
+      );
+      if (group) {
+        const drawn = trial.systemAttrs[GROUP_KEY] as Record<string, ParamValue> | undefined;
+        if (drawn && name in drawn) return drawn[name] as ParamValue;
+        // The first parameter of its group this trial suggests: the group is drawn jointly and
+        // kept with the trial for the others (and, as drawn values, for the constant liar).
+        const values = this.sample(study, trial, group);
+        study.setTrialSystemAttr(trial.number, GROUP_KEY, { ...drawn, ...values });
+        return values[name] as ParamValue;
+      }
     }
     return this.sample(study, trial, { [name]: d })[name] as ParamValue;
   }
@@ -349,7 +389,10 @@ function observations(
     const row: number[] = [];
     const drawn =
       t.state === 'running'
-        ? (t.systemAttrs[RELATIVE_KEY] as Record<string, ParamValue>)
+        ? {
+            ...(t.systemAttrs[RELATIVE_KEY] as Record<string, ParamValue> | undefined),
+            ...(t.systemAttrs[GROUP_KEY] as Record<string, ParamValue> | undefined),
+          }
         : undefined;
     for (let j = 0; j < names.length; j++) {
       const name = names[j] as string;
