@@ -14,10 +14,12 @@ import { SGD } from '../optim/sgd.js';
 import { ConfigError, DataError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConfusionMatrix } from '../train/metrics/confusion.js';
+import type { Metric } from '../train/metrics/index.js';
 import { Trainer } from '../train/trainer.js';
 import { buildLoss, buildModel } from './build.js';
 import { type TrainConfig, validateConfig } from './config.js';
 import { checkLabels, prepareData, type Split } from './data.js';
+import { DECISION_FILE, type DecisionRule, readDecision, ThresholdedMetric } from './decision.js';
 import { combineOutputs, type EnsembleMember, loadMembers, readEnsemble } from './ensemble.js';
 import { evalForecast, predictForecast } from './forecast-commands.js';
 import { noLabels, readInputs } from './inputs.js';
@@ -113,13 +115,18 @@ export async function evalCommand(
     run.record.task === 'classification' && numClasses > 1
       ? new ConfusionMatrix({ numClasses })
       : null;
+  // A tuned decision threshold (decision.json) decides the classes; ROC-AUC ranks and the loss
+  // reads the probabilities, so both see the model's own outputs.
+  const decision = decisionOf(path, run, numClasses);
+  const decide = (m: Metric) =>
+    decision && m.name !== 'roc_auc' ? new ThresholdedMetric(m, decision.threshold) : m;
   const trainer = new Trainer({
     model,
     optimizer: dummyOptimizer(),
     loss,
     metrics: [
-      ...buildMetrics(evalMetrics(run), run.record.preprocessing),
-      ...(confusion ? [confusion] : []),
+      ...buildMetrics(evalMetrics(run), run.record.preprocessing).map(decide),
+      ...(confusion ? [decide(confusion)] : []),
     ],
   });
   const logs = await trainer.evaluate(
@@ -131,6 +138,7 @@ export async function evalCommand(
       .map(([k, v]) => `${k} ${v.toFixed(4)}`)
       .join('  '),
   );
+  if (decision) options.log(decisionLine(decision));
   if (confusion) {
     const names = run.record.classes ?? Array.from({ length: numClasses }, (_, i) => String(i));
     const width =
@@ -180,11 +188,17 @@ export async function predictCommand(
     ).toArray() as number[][];
     const names = run.record.classes;
     const k = probs[0]?.length ?? 0;
+    const threshold = decisionOf(path, run, k === 1 ? 2 : k)?.threshold ?? 0.5;
     rows.push(
       ['prediction', ...Array.from({ length: k }, (_, i) => `p_${names?.[i] ?? i}`)].join(','),
     );
     for (const p of probs) {
-      const best = k === 1 ? Number(p[0]! > 0.5) : p.indexOf(Math.max(...p));
+      const best =
+        k === 1
+          ? Number(p[0]! > threshold)
+          : k === 2
+            ? Number(p[1]! > threshold)
+            : p.indexOf(Math.max(...p));
       rows.push([names?.[best] ?? String(best), ...p.map((v) => v.toPrecision(6))].join(','));
     }
   } else {
@@ -220,6 +234,21 @@ async function ensembleOf(path: string, run: LoadedRun): Promise<EnsembleMember[
   if (existsSync(join(path, 'checkpoint.json'))) return null;
   const manifest = readEnsemble(run.runDir);
   return manifest ? loadMembers(run, manifest, loadRun) : null;
+}
+
+/**
+ * The run folder's decision threshold (see `DECISION_FILE`), or null: none for regression, and
+ * none for a checkpoint (the threshold was chosen for the final model).
+ */
+function decisionOf(path: string, run: LoadedRun, numClasses: number): DecisionRule | null {
+  if (run.record.task !== 'classification' || existsSync(join(path, 'checkpoint.json')))
+    return null;
+  return readDecision(run.runDir, numClasses);
+}
+
+/** How eval states the threshold it applied. */
+function decisionLine(d: DecisionRule): string {
+  return `decision threshold: ${d.positive} when p(${d.positive}) > ${d.threshold} (${DECISION_FILE}: chosen for ${d.metric} on ${d.rows} validation rows, ${d.value.toFixed(4)} there against ${d.atHalf.toFixed(4)} at 0.5)`;
 }
 
 /** Evaluation needs no optimizer; the Trainer takes one, so give it an inert one. */

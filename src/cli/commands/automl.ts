@@ -21,7 +21,9 @@ al., 2004), refit into members/ and averaged (ensemble.json); eval and predict u
 Searched: one-hot cap and high-cardinality columns (one-hot or left out), missing indicators,
 layers, width, activation, normalization, dropout, optimizer (Adam/AdamW), learning rate,
 weight decay, cosine or constant schedule, batch size, epoch budget with early stopping,
-balanced class weights (classification) or MSE/Huber loss (regression).
+balanced class weights (classification) or MSE/Huber loss (regression). With --metric f1 on
+a binary target, the decision threshold on the positive class's probability is chosen on the
+validation predictions and saved (decision.json); eval and predict apply it.
 
 Options:
   --target COL        the column to predict (required)
@@ -127,10 +129,13 @@ export async function automlCommand(
     Object.entries(t)
       .map(([k, v]) => `${k} ${v.toFixed(4)}`)
       .join('  ');
-  if (r.ensemble && r.singleTest) log(`test (trial ${r.bestTrial} alone): ${scores(r.singleTest)}`);
+  if ((r.ensemble || r.decision) && r.singleTest)
+    log(
+      `test (trial ${r.bestTrial} alone${r.decision ? ', threshold 0.5' : ''}): ${scores(r.singleTest)}`,
+    );
   if (r.test)
     log(
-      `test${r.ensemble ? ` (ensemble of ${r.ensemble.members.length})` : ''}: ${scores(r.test)}`,
+      `test${r.ensemble ? ` (ensemble of ${r.ensemble.members.length})` : ''}: ${scores(r.test)}${r.decision ? ` (decision threshold ${r.decision.threshold})` : ''}`,
     );
   log(`run saved to ${r.runDir} (reproduce: kiln train ${r.runDir}/${AUTOML_FILES.config})`);
   return 0;

@@ -5,6 +5,7 @@ import type { HalfDType } from '../../io/half.js';
 import { exportModel } from '../../onnx/export.js';
 import { zeros } from '../../ops/creation.js';
 import { ConfigError } from '../../tensor/errors.js';
+import { DECISION_FILE, readDecision } from '../decision.js';
 import { ENSEMBLE_FILE, readEnsemble } from '../ensemble.js';
 import { loadRun } from '../inference.js';
 
@@ -59,6 +60,7 @@ export async function exportCommand(
     const half = dtype === 'float16' || dtype === 'bfloat16' ? { dtype: dtype as HalfDType } : {};
     await save(out, run.model.stateDict(), { format: 'pt' }, half);
     log(`wrote ${out} (${Object.keys(run.model.stateDict()).length} tensors)`);
+    noteDecision(path, run.runDir, run.record.task, run.record.numOutputs, log);
     return out;
   }
   if (options.dtype !== undefined)
@@ -74,5 +76,22 @@ export async function exportCommand(
   log(
     `wrote ${out} (ONNX opset ${options.opset ?? 17}, input [batch, ${run.record.sampleShape.join(', ')}])`,
   );
+  noteDecision(path, run.runDir, run.record.task, run.record.numOutputs, log);
   return out;
+}
+
+/** The exported model outputs class scores; a tuned decision threshold is the user's to apply. */
+function noteDecision(
+  path: string,
+  runDir: string,
+  task: string,
+  numOutputs: number,
+  log: (s: string) => void,
+): void {
+  if (task !== 'classification' || existsSync(join(path, 'checkpoint.json'))) return;
+  const d = readDecision(runDir, numOutputs === 1 ? 2 : numOutputs);
+  if (d)
+    log(
+      `note: this run predicts ${d.positive} when p(${d.positive}) > ${d.threshold} (${DECISION_FILE}), not at the argmax; the exported model outputs the class scores, so apply that threshold to softmax(output)[:, 1]`,
+    );
 }

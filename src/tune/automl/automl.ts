@@ -1,6 +1,8 @@
 import { basename, extname } from 'node:path';
 import { resolveConfigPaths, type TrainConfig, validateConfig } from '../../cli/config.js';
+import type { DecisionRule } from '../../cli/decision.js';
 import type { EnsembleManifest } from '../../cli/ensemble.js';
+import { evalCommand } from '../../cli/inference.js';
 import { defaultTableMetrics } from '../../cli/table-data.js';
 import { trainCommand } from '../../cli/train.js';
 import { readTable } from '../../data/table/read.js';
@@ -25,6 +27,7 @@ import { prepareSearch } from './profile.js';
 import { type SavedEnsemble, saveEnsemble, trialConfig } from './refit.js';
 import { writeAutomlFiles } from './report.js';
 import { defaultTrials, safeBatchSize, suggestCandidate } from './space.js';
+import { saveThreshold, TUNED_THRESHOLD_METRICS } from './threshold.js';
 
 /**
  * What {@link automl} found and saved.
@@ -54,6 +57,11 @@ export interface AutomlResult {
    * score on the validation rows next to the best trial's on the same rows.
    */
   ensemble: EnsembleManifest | null;
+  /**
+   * The decision threshold saved with the run (`decision.json`, binary classification with
+   * `metric: 'f1'`), chosen on the search's validation predictions; null: the most probable class.
+   */
+  decision: DecisionRule | null;
   leaderboard: LeaderboardRow[];
   /** How candidates were scored, e.g. '5-fold cross-validation on 275 training rows'. */
   scheme: string;
@@ -287,6 +295,26 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       log(`ensemble: no combination beats trial ${best.number} alone on the validation rows`);
     }
   }
+  let test = saved ? saved.test : result.test;
+  let decision: DecisionRule | null = null;
+  if (profile.numClasses === 2 && TUNED_THRESHOLD_METRICS.includes(metric.name)) {
+    // The saved model's own validation predictions: the ensemble's weighted mean, or the best trial's.
+    const members = (saved?.manifest.members ?? [{ trial: best.number, weight: 1 }])
+      .filter((m) => m.weight > 0)
+      .map((m) => ({ pred: predictions.get(m.trial)!.pred, weight: m.weight }));
+    decision = await saveThreshold(result.runDir, members, scorer.truth, {
+      metric: metric.name,
+      positive: prepared.classes?.[1] ?? '1',
+    });
+    if (decision) {
+      log(
+        `decision threshold: ${decision.positive} when p(${decision.positive}) > ${decision.threshold}: ${metric.name} ${decision.value.toFixed(4)} on the validation rows, ${decision.atHalf.toFixed(4)} at 0.5`,
+      );
+      test = await evalCommand(result.runDir, { log: () => {} });
+    } else {
+      log(`decision threshold: 0.5 scores best on the validation rows; none saved`);
+    }
+  }
   const board = leaderboard(study, saved?.manifest ?? null);
   const count = (state: string) => study.trials.filter((t) => t.state === state).length;
   const trials = { complete: count('complete'), pruned: count('pruned'), failed: count('failed') };
@@ -298,9 +326,10 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     metric: metric.name,
     bestValue: best.value!,
     bestTrial: best.number,
-    test: saved ? saved.test : result.test,
+    test,
     singleTest: result.test,
     ensemble: saved?.manifest ?? null,
+    decision,
     leaderboard: board,
     scheme,
     trials,

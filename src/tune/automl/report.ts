@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { DECISION_FILE } from '../../cli/decision.js';
 import { ENSEMBLE_FILE } from '../../cli/ensemble.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { StudyDirection } from '../frozen-trial.js';
@@ -61,9 +62,12 @@ export async function writeAutomlFiles(
     `- scoring: ${result.metric} by ${result.scheme}; the test rows were never seen by the search`,
     `- best: trial ${result.bestTrial}, ${result.metric} ${result.bestValue.toFixed(4)}; refit as ${AUTOML_FILES.config}`,
     ...ensembleLines(result),
-    `- test (${result.ensemble ? 'the ensemble' : 'refit model'}, held-out rows): ${test}`,
-    ...(result.ensemble
-      ? [`- test (trial ${result.bestTrial} alone): ${scoreText(result.singleTest)}`]
+    ...decisionLines(result),
+    `- test (${result.ensemble ? 'the ensemble' : 'refit model'}${result.decision ? `, threshold ${result.decision.threshold}` : ''}, held-out rows): ${test}`,
+    ...(result.ensemble || result.decision
+      ? [
+          `- test (trial ${result.bestTrial} alone${result.decision ? ', most probable class' : ''}): ${scoreText(result.singleTest)}`,
+        ]
       : []),
     '',
     '### Leaderboard',
@@ -82,6 +86,15 @@ function scoreText(scores: Record<string, number> | null): string {
         .map(([k, v]) => `${k} ${v.toFixed(4)}`)
         .join(', ')
     : 'none';
+}
+
+/** The saved decision threshold and what it did on the validation rows. */
+function decisionLines(result: AutomlResult): string[] {
+  const d = result.decision;
+  if (!d) return [];
+  return [
+    `- decision threshold (${DECISION_FILE}): predict ${d.positive} when p(${d.positive}) > ${d.threshold} instead of 0.5, chosen for ${d.metric} on the ${d.rows} validation rows (${d.value.toFixed(4)} there against ${d.atHalf.toFixed(4)} at 0.5); \`kiln eval\` and \`kiln predict\` apply it, ROC-AUC and the loss do not depend on it`,
+  ];
 }
 
 /** What the ensemble is, and how it compares with its best member on the validation rows. */
