@@ -2,9 +2,11 @@
  * A/B of an inference switch that the addon reads per call (default KILN_CONV_WINOGRAD: A = off
  * "0", B = on): the MNIST CNN's fused Conv2d + ReLU + MaxPool2d(2) layers alone and the
  * whole no-grad forward at batch 64 and 1, alternating A and B round by round, best process CPU
- * time per call (run with KILN_NUM_THREADS=1 so all the work is on the timed thread).
+ * time per call (run with KILN_NUM_THREADS=1 so all the work is on the timed thread). With
+ * `--switch pool`, A and B are the storage pool off and on instead.
  * Run: KILN_NUM_THREADS=1 npx tsx bench/cnn-infer-ab.ts [rounds] [--switch NAME]
  */
+import { setStoragePool } from '../src/backend/storage-pool.js';
 import * as k from '../src/index.js';
 import { conv2dReluPool } from '../src/nn/functional-conv.js';
 import { kilnModel } from './cnn.js';
@@ -27,7 +29,9 @@ const cases: [string, () => unknown, number][] = [
 ];
 
 function set(on: boolean): void {
-  if (on) delete process.env[name];
+  // '--switch pool': the storage pool (what nn.Sequential gives back to in inference) off/on.
+  if (name === 'pool') setStoragePool(on);
+  else if (on) delete process.env[name];
   else process.env[name] = '0';
 }
 

@@ -8,6 +8,7 @@ import { Module } from '../module.js';
 import { ELU, GELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
 import { Dropout } from './dropout.js';
 import { Flatten, Identity, Linear } from './linear.js';
+import { InferenceRecycler } from './sequential-recycle.js';
 
 /** A layer that can compute itself followed by `next` in one step (null: it cannot). */
 interface FusesNext {
@@ -128,6 +129,11 @@ export class Sequential extends Module<[Tensor], Tensor> {
     // Storages some other layer has seen (it may keep them), and the candidate intermediates.
     const seen = track ? new Set<TypedArray>(x instanceof Tensor ? [x.storage] : []) : null;
     const inner: Tensor[] = [];
+    // Without a graph, dead intermediates of built-in layers go back to the storage pool.
+    const recycler =
+      mods.length > 1 && !track && tracer === null && !isGradEnabled() && x instanceof Tensor
+        ? new InferenceRecycler(x.storage)
+        : null;
     for (let i = 0; i < mods.length; i++) {
       const m = mods[i]! as Module & Partial<FusesNext>;
       const input = y;
@@ -139,6 +145,7 @@ export class Sequential extends Module<[Tensor], Tensor> {
       if (three !== null) {
         // (Conv2d + ReLU + MaxPool2d: not a graph-only layer, so what it saw is not marked.)
         y = three;
+        recycler?.step(mods, i, i + 2, input, three);
         if (seen !== null) {
           if (input instanceof Tensor) seen.add(input.storage);
           seen.add(three.storage);
@@ -149,6 +156,7 @@ export class Sequential extends Module<[Tensor], Tensor> {
       const fused = i + 1 < mods.length && m.forwardWith ? m.forwardWith(y, mods[i + 1]!) : null;
       const last = fused !== null ? i + 1 : i;
       y = fused ?? m.forward(y);
+      recycler?.step(mods, i, last, input, y);
       if (seen !== null) {
         if (graphOnly(m) && graphOnly(mods[last]!)) {
           if (y instanceof Tensor) inner.push(y);
