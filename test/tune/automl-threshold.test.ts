@@ -3,13 +3,17 @@
 // real `kiln predict` and `kiln eval` processes (eval agrees with the run's reported test scores,
 // ROC-AUC unchanged), stated in report.md; a malformed or misplaced file is one clear error.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DECISION_FILE, readDecision, thresholded } from '../../src/cli/decision.js';
 import * as k from '../../src/index.js';
-import { chooseThreshold, positiveProbabilities } from '../../src/tune/automl/threshold.js';
+import {
+  chooseThreshold,
+  positiveProbabilities,
+  saveThreshold,
+} from '../../src/tune/automl/threshold.js';
 import { assertOneLine, mulberry32, runKiln } from '../cli/helpers.js';
 
 process.env.KILN_TRACK = '0';
@@ -33,6 +37,11 @@ function rareTable(dir: string): string {
   return path;
 }
 
+/** Two-class probabilities [p0, p1] per row. */
+function probs(p1: number[]): Float32Array {
+  return Float32Array.from(p1.flatMap((p) => [1 - p, p]));
+}
+
 function scores(line: string): Record<string, number> {
   return Object.fromEntries(
     [...line.matchAll(/([a-z_0-9]+) (-?[\d.]+)/g)].map((m) => [m[1]!, Number(m[2])]),
@@ -51,6 +60,24 @@ describe('decision thresholds', () => {
     // Separated at any threshold in 0.1..0.9: the one closest to 0.5 wins.
     assert.equal(chooseThreshold([0.9, 0.95, 0.1, 0.05], [1, 1, 0, 0]).threshold, 0.5);
     assert.throws(() => chooseThreshold([0.5], [1, 0]), /1 probabilities for 2 labels/);
+  });
+
+  it('saves a threshold only where it beats 0.5 as is, not just on average', async () => {
+    // Smoothing prefers 0.49 here, but as is 0.49 scores below 0.5 (a negative at 0.495).
+    const spike = [0.435, 0.555, 0.495, 0.515, 0.445, 0.415];
+    const spikeY = [0, 0, 0, 1, 0, 0];
+    const c = chooseThreshold(spike, spikeY);
+    assert.ok(c.threshold !== 0.5 && c.value < c.atHalf, JSON.stringify(c));
+    const dir = mkdtempSync(join(tmp, 'save-'));
+    const info = { metric: 'f1', positive: 'yes' };
+    assert.equal(await saveThreshold(dir, [{ pred: probs(spike), weight: 1 }], spikeY, info), null);
+    assert.equal(existsSync(join(dir, DECISION_FILE)), false);
+    // Positives at 0.3-0.45: a lower threshold finds them all; the file says so.
+    const low = [0.3, 0.35, 0.4, 0.45, 0.1, 0.12, 0.15, 0.2];
+    const lowY = [1, 1, 1, 1, 0, 0, 0, 0];
+    const rule = await saveThreshold(dir, [{ pred: probs(low), weight: 1 }], lowY, info);
+    assert.ok(rule && rule.threshold < 0.3 && rule.value === 1 && rule.atHalf === 0);
+    assert.deepEqual(readDecision(dir, 2), rule);
   });
 
   it('weights the members as predict does, and shifts scores to the thresholded argmax', () => {

@@ -89,7 +89,7 @@ export function positiveProbabilities(
 
 /**
  * Chooses the saved model's decision threshold on its validation predictions and, when it
- * differs from 0.5, writes `decision.json` into the run folder (atomically), which `kiln eval`
+ * differs from 0.5 and scores better there than 0.5 (smoothed and as is), writes `decision.json` into the run folder (atomically), which `kiln eval`
  * and `kiln predict` then apply. Returns the rule, or null when 0.5 stays.
  *
  * @example
@@ -104,7 +104,9 @@ export async function saveThreshold(
   info: { metric: string; positive: string },
 ): Promise<DecisionRule | null> {
   const chosen = chooseThreshold(positiveProbabilities(members), truth);
-  if (chosen.threshold === 0.5) return null;
+  // Ensemble selection maximized the metric at 0.5 on these very rows, which can leave a spike
+  // there that smoothing flattens: keep 0.5 unless the threshold also beats it unsmoothed.
+  if (chosen.threshold === 0.5 || !(chosen.value > chosen.atHalf)) return null;
   const rule: DecisionRule = {
     type: 'decision',
     version: 1,
