@@ -24,6 +24,9 @@
         "native/src/conv_addon.cc",
         "native/src/conv_direct.cc",
         "native/src/conv_winograd.cc",
+        "native/src/conv_direct_backward.cc",
+        "native/src/conv_pool_addon.cc",
+        "native/src/conv_pool_train.cc",
         "native/src/gemm.cc",
         "native/src/gemm_generic.cc",
         "native/src/ops_addon.cc",
@@ -63,6 +66,7 @@
           "sources": [
             "native/src/conv_direct_avx2.cc",
             "native/src/conv_winograd_avx2.cc",
+            "native/src/conv_pool_avx2.cc",
             "native/src/gemm_avx2.cc"
           ],
           "cflags_cc": ["-mavx2", "-mfma"],

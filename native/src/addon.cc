@@ -13,6 +13,7 @@ namespace kiln {
 void register_ops(napi_env env, napi_value exports);     // ops_addon.cc
 void register_window(napi_env env, napi_value exports);  // window_addon.cc
 void register_conv(napi_env env, napi_value exports);    // conv_addon.cc
+void register_conv_pool(napi_env env, napi_value exports);  // conv_pool_addon.cc
 }
 
 namespace {
@@ -130,6 +131,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kiln::register_ops(env, exports);
   kiln::register_window(env, exports);
   kiln::register_conv(env, exports);
+  kiln::register_conv_pool(env, exports);
   return exports;
 }
 

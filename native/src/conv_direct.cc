@@ -1,8 +1,8 @@
 // The direct float32 convolution (conv.h, kernels in conv_direct_avx2.cc): split by sample as
 // the im2col path is, each sample read in place (or copied into a zero-bordered per-thread image
-// when it is padded or strided), weights packed once per call. The backward pass runs the input
-// gradient as the forward kernel on the zero-bordered dy with the flipped, transposed weights
-// (a "full" correlation), and the weight gradient on dy transposed to [position][channel].
+// when it is padded or strided), weights packed once per call. This unit holds the forward and
+// the helpers the other direct units share (conv_direct_impl.h); the backward pass is in
+// conv_direct_backward.cc, the fused training Conv2d + ReLU + MaxPool2d in conv_pool_train.cc.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -10,11 +10,12 @@
 
 #include "conv.h"
 #include "conv_direct.h"
+#include "conv_direct_impl.h"
 #include "gemm.h"
 
 namespace kiln {
 namespace conv {
-namespace {
+namespace direct {
 
 // The AVX2 kernels where this machine runs them, unless the GEMM was forced to the generic
 // kernels (KILN_GEMM_KERNEL=generic, for tests) or KILN_CONV_DIRECT=0.
@@ -125,9 +126,11 @@ void run_forward(const convd::Kernels* k, const convd::Image& img, long o, const
                   sizeof(float) * img.ow);
 }
 
-}  // namespace
+}  // namespace direct
 
 namespace {
+
+using namespace direct;
 
 // The forward over every sample; with `pool`, each sample's ReLU output goes to a per-thread
 // buffer and only its 2x2 max pool to `out`.
@@ -171,71 +174,6 @@ bool forward_direct(const Shape& s, const float* x, const win::Strided& xv, cons
 bool forward_relu_pool(const Shape& s, const float* x, const win::Strided& xv, const float* w,
                        const float* bias, float* out) {
   return forward_impl(s, x, xv, w, bias, true, true, out);
-}
-
-bool backward_direct(const Shape& s, const Grads<float>& a) {
-  const convd::Kernels* k = kernels();
-  const win::Geom& g = s.g;
-  if (!k || !applies(s) || (a.dw && g.kw != 3)) return false;
-  const long o = s.o, c = g.c, kh = g.kh, kw = g.kw, plane = g.oh * g.ow, taps = c * kh * kw;
-  const long ldo = round_up(o, 32), part = taps * ldo + ldo, ldp = round_up(plane, 6);
-  // dx gathers on the zero-bordered input grid [hp][wp], channels last ([.][ldc]).
-  const long hp = g.oh + kh - 1, wp = g.ow + kw - 1, cblocks = (c + 15) / 16, ldc = cblocks * 16;
-  const std::vector<float> wt = a.dx ? pack_dx(a.w, o, c, kh, kw) : std::vector<float>();
-  const long padded = a.dw ? pad_size(s, a.xv) : 0;
-  std::vector<float> partials(static_cast<size_t>(pool_threads() * part));
-  auto body = [&](long s0, long s1, long t) {
-    float* dwt = partials.data() + t * part;
-    float* db = dwt + taps * ldo;
-    std::memset(dwt, 0, sizeof(float) * part);
-    float* dyt = a.dw ? buffer(0, plane * ldo) : nullptr;
-    if (dyt && ldo > o) std::memset(dyt, 0, sizeof(float) * plane * ldo);
-    float* dxt = a.dx ? buffer(1, hp * wp * ldc) : nullptr;
-    float* pad = padded ? buffer(2, padded) : nullptr;
-    if (pad) std::memset(pad, 0, sizeof(float) * padded);
-    float* dm = buffer(3, o * ldp);
-    for (long n = s0; n < s1; ++n) {
-      // dy (masked by y > 0 after a ReLU) with rows padded to ldp.
-      for (long oc = 0; oc < o; ++oc) {
-        const long at = (n * o + oc) * plane;
-        if (a.y) detail::mask(a.y + at, a.dy + at, dm + oc * ldp, plane);
-        else std::memcpy(dm + oc * ldp, a.dy + at, sizeof(float) * plane);
-        if (a.db) db[oc] += detail::sum_row(dm + oc * ldp, plane);
-      }
-      if (a.dw) {
-        k->transpose(dm, o, plane, ldp, dyt, ldo);
-        k->wgrad3(image(s, a.x, a.xv, n, pad), dyt, ldo, dwt);
-      }
-      if (a.dx) {
-        std::memset(dxt, 0, sizeof(float) * hp * wp * ldc);
-        k->input_grad(dm, o, ldp, g.oh, g.ow, kh, kw, wt.data(), cblocks, dxt, wp, ldc);
-        float* out = a.dx + n * c * g.h * g.w;
-        if (g.ph == 0 && g.pw == 0 && hp == g.h && wp == g.w)
-          k->transpose(dxt, g.h * g.w, c, ldc, out, g.h * g.w);
-        else
-          for (long i = 0; i < g.h; ++i)
-            k->transpose(dxt + ((i + g.ph) * wp + g.pw) * ldc, g.w, c, ldc, out + i * g.w,
-                         g.h * g.w);
-      }
-    }
-  };
-  const long tasks = detail::split(g.n, o * taps * plane * ((a.dx ? 1 : 0) + (a.dw ? 1 : 0)), body);
-  // Per-task partials summed in task order, dw transposed back to [o][ci][a][b].
-  for (long t = 0; t < tasks; ++t) {
-    const float* pt = partials.data() + t * part;
-    if (a.dw)
-      for (long oc = 0; oc < o; ++oc)
-        for (long q = 0; q < taps; ++q) {
-          const float v = pt[q * ldo + oc];
-          a.dw[oc * taps + q] = t ? a.dw[oc * taps + q] + v : v;
-        }
-    if (a.db)
-      for (long oc = 0; oc < o; ++oc) {
-        const float v = pt[taps * ldo + oc];
-        a.db[oc] = t ? a.db[oc] + v : v;
-      }
-  }
-  return true;
 }
 
 }  // namespace conv

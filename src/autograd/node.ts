@@ -34,7 +34,8 @@ export type StructuralOp =
   | 'col2im'
   | 'maxPool'
   | 'maxPoolBackward'
-  | 'conv2d';
+  | 'conv2d'
+  | 'conv2dReluPool';
 
 /**
  * Every primitive that records a graph node. `RULES` (rules.ts) must hold exactly one rule per
@@ -56,7 +57,7 @@ export interface OpAttrs {
   cond?: Tensor;
   sizes?: readonly number[];
   pads?: readonly number[];
-  /** The sliding window of im2col, col2im, maxPool and conv2d. */
+  /** The sliding window of im2col, col2im, maxPool, conv2d and conv2dReluPool. */
   window?: Window2d;
   /** Channel groups of conv2d. */
   groups?: number;

@@ -1,4 +1,5 @@
 import { convBackward } from '../ops/conv.js';
+import { convReluPoolBackward } from '../ops/conv-pool.js';
 import { zeros } from '../ops/creation.js';
 import { cast, unary, where } from '../ops/elementwise.js';
 import { unslice } from '../ops/views.js';
@@ -258,6 +259,8 @@ export const RULES = {
   },
   // The native fused convolution (ops/conv.ts).
   conv2d: convBackward,
+  // The native fused training Conv2d + ReLU + MaxPool2d (ops/conv-pool.ts).
+  conv2dReluPool: convReluPoolBackward,
 } satisfies Record<GradOp, Rule>;
 
 /**

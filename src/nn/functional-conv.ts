@@ -3,8 +3,11 @@
  * primitives and one batched matmul, so the heavy arithmetic runs in the (native) matmul kernel
  * and the gradients come from the rules of those primitives.
  */
+
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { recycleStorage } from '../backend/storage-pool.js';
 import { convFused, convReluPoolFused } from '../ops/conv.js';
+import { convReluPoolTrain } from '../ops/conv-pool.js';
 import { requireFloat } from '../ops/core.js';
 import { composite, tracer } from '../ops/trace.js';
 import { col2im, im2col, type Window2d } from '../ops/window.js';
@@ -218,7 +221,10 @@ function allOne(v: SizeArg | undefined): boolean {
   return v === undefined || (typeof v === 'number' ? v === 1 : v.every((e) => e === 1));
 }
 
-/** The fused inference kernel of `conv2dReluPool` where it takes the call, else null. */
+/**
+ * The fused kernel of `conv2dReluPool` where it takes the call, else null: the inference one, or
+ * with a gradient to record the training one (which keeps each pooling window's argmax).
+ */
 function reluPoolFused(
   x: Tensor,
   w: Tensor,
@@ -244,14 +250,18 @@ function reluPoolFused(
     padding: [pad[0]!, pad[1]!],
     dilation: [1, 1],
   };
-  return convReluPoolFused(x, w, bias, window, size);
+  const train = isGradEnabled() && (x.requiresGrad || w.requiresGrad || !!bias?.requiresGrad);
+  return train
+    ? convReluPoolTrain(x, w, bias, window, size)
+    : convReluPoolFused(x, w, bias, window, size);
 }
 
 /**
- * `maxPool2d(conv2dRelu(x, weight, bias, options), 2)`. In inference (nothing needs a gradient)
- * on the native backend, one float32 kernel runs all three for stride-1 convolutions of one
- * group, and the convolution's output is never stored; otherwise the two steps run as written.
- * `nn.Sequential` uses it for a Conv2d, ReLU, MaxPool2d(2) run.
+ * `maxPool2d(conv2dRelu(x, weight, bias, options), 2)`. On the native backend one float32 kernel
+ * runs all three for stride-1 convolutions of one group, and the convolution's output is never
+ * stored: in inference only the pooled output is written, in training also each window's argmax
+ * (one node records the three for backward). Otherwise, or under a trace, the steps run as
+ * written. `nn.Sequential` uses it for a Conv2d, ReLU, MaxPool2d(2) run.
  *
  * @example
  * ```ts

@@ -88,16 +88,37 @@ export function convReluPoolFused(
 /** The gradients of `conv2d`'s inputs [x, w, bias?] given the output's gradient g. */
 export function convBackward(g: Tensor, node: GradNode): (Tensor | null)[] {
   const [x, w, y] = node.saved as [Tensor, Tensor, Tensor | undefined];
-  const window = node.attrs.window!;
-  const groups = node.attrs.groups!;
   const needs = (i: number): boolean => node.next.length > i && node.next[i] !== null;
+  return convGrads(g, x, w, y ?? null, node.attrs.window!, node.attrs.groups!, needs);
+}
+
+/**
+ * The gradients [dx, dw, db] (null where `needs(i)` is false) of a convolution of x with w given
+ * its output's gradient g, masked by y > 0 when `y` (the output of a fused ReLU) is given: on
+ * the native fused kernel when it takes the call and no graph is recorded, else in
+ * differentiable ops. Shared with the fused Conv2d + ReLU + MaxPool2d rule (ops/conv-pool.ts).
+ *
+ * @example
+ * ```ts
+ * const [dx, dw, db] = convGrads(g, x, w, null, win, 1, () => true);
+ * ```
+ */
+export function convGrads(
+  g: Tensor,
+  x: Tensor,
+  w: Tensor,
+  y: Tensor | null,
+  window: Window2d,
+  groups: number,
+  needs: (i: number) => boolean,
+): (Tensor | null)[] {
   const conv = fusedConv();
   if (conv !== null && !isGradEnabled()) {
     const dy = g.contiguous();
     const dx = needs(0) ? uninit(x.shape, x.dtype) : null;
     const dw = needs(1) ? uninit(w.shape, w.dtype) : null;
     const db = needs(2) ? uninit([w.shape[0]!], w.dtype) : null;
-    if (conv.backward(dy, x, w, y ?? null, window, groups, { dx, dw, db })) return [dx, dw, db];
+    if (conv.backward(dy, x, w, y, window, groups, { dx, dw, db })) return [dx, dw, db];
   }
   // The composite's gradients, in differentiable ops (so createGraph records them); the ReLU
   // mask is a constant, as in the relu rule.

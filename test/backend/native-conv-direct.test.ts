@@ -120,7 +120,7 @@ describe('native direct float32 convolution against the js composite', { skip },
     }
   });
 
-  it('nn.Sequential runs Conv2d + ReLU + MaxPool2d fused in inference, as three with grad', () => {
+  it('nn.Sequential runs Conv2d + ReLU + MaxPool2d fused in inference and with grad', () => {
     k.setBackend('native');
     k.manualSeed(6);
     const seq = new k.nn.Sequential(
@@ -135,7 +135,7 @@ describe('native direct float32 convolution against the js composite', { skip },
     const inference = k.noGrad(() => seq.forward(x));
     assert.equal(inference.gradFn, null);
     assertClose(inference, ref, { atol: 1e-5, rtol: 1e-5 });
-    // With grad the pool records its node, so the parameters get gradients.
+    // With grad the training kernel records one node, so the parameters get gradients.
     const trained = seq.forward(x);
     assertClose(trained, ref, { atol: 1e-5, rtol: 1e-5 });
     trained.sum().backward();

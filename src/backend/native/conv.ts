@@ -1,4 +1,5 @@
 import type { View, Window2d } from '../backend.js';
+import { type NativeConvPool, type RawConvPool, wrapConvPool } from './conv-pool.js';
 import { CONV_PARAMS, slot } from './layouts.js';
 import { writeWindowHeader } from './window.js';
 
@@ -30,9 +31,10 @@ export interface ConvGrads {
  * The native fused 2-D convolution over [N, C, H, W] float32/float64 data: per sample, im2col
  * into a small column buffer and one GEMM straight into the NCHW output. The weight, bias, dy
  * and results are contiguous views; x may be strided. Each returns false for a dtype or geometry
- * it does not take (the caller then runs the im2col + matmul composite).
+ * it does not take (the caller then runs the im2col + matmul composite). The training
+ * Conv2d + ReLU + MaxPool2d kernels come from `NativeConvPool` (conv-pool.ts).
  */
-export interface NativeConv {
+export interface NativeConv extends NativeConvPool {
   /** out [N, O, OH, OW] = conv(x, w) + bias, then max(0, .) when `relu`. */
   forward(
     x: View,
@@ -102,10 +104,11 @@ function xView(x: View): void {
 }
 
 /** Binds the raw exports to views, or null when this addon build lacks them. */
-export function wrapConv(raw: Partial<RawConv>): NativeConv | null {
+export function wrapConv(raw: Partial<RawConv & RawConvPool>): NativeConv | null {
   const { convForward, convBackward } = raw;
   if (!convForward || !convBackward) return null;
   return {
+    ...wrapConvPool(raw),
     forward(x, w, bias, window, groups, relu, out) {
       geometry(x.shape, out.shape, window, groups);
       xView(x);

@@ -1,7 +1,8 @@
 /**
  * The parameter layouts of the addon's window and convolution entry points: each call passes one
  * Float64Array whose slots the C++ side reads by position (native/src/window_addon.cc,
- * conv_addon.cc). The addon exports its slot names (`windowParams()`, `convParams()`) and the
+ * conv_addon.cc, conv_pool_addon.cc). The addon exports its slot names (`windowParams()`,
+ * `convParams()`, `convPoolParams()`) and the
  * loader refuses a build whose names differ from these lists: a build/ compiled before a layout
  * changed would otherwise misread the slots (an addon from before the conv `pool` slot ran the
  * fused conv + ReLU + pool call as a plain convolution and failed its bounds check on the
@@ -45,6 +46,25 @@ export const CONV_PARAMS: readonly string[] = [
 ];
 
 /**
+ * Slot names of the fused training Conv2d + ReLU + MaxPool2d's parameters (convPoolForward,
+ * convPoolBackward): [OH, OW] is the convolution's output size.
+ */
+export const CONV_POOL_PARAMS: readonly string[] = [
+  ...HEADER,
+  'o',
+  'xOff',
+  ...numbered('xSt', 4),
+  'wOff',
+  'bOff',
+  'outOff',
+  'idxOff',
+  'gOff',
+  'dxOff',
+  'dwOff',
+  'dbOff',
+];
+
+/**
  * The position of slot `name` in `layout`.
  *
  * @example
@@ -62,6 +82,7 @@ export function slot(layout: readonly string[], name: string): number {
 export interface RawLayouts {
   windowParams(): string[];
   convParams(): string[];
+  convPoolParams(): string[];
 }
 
 /**
@@ -76,6 +97,7 @@ export function paramLayoutMismatch(raw: Partial<RawLayouts>): string | null {
   const layouts = [
     ['windowParams', WINDOW_PARAMS],
     ['convParams', CONV_PARAMS],
+    ['convPoolParams', CONV_POOL_PARAMS],
   ] as const;
   for (const [name, want] of layouts) {
     const fn = raw[name];

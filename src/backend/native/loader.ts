@@ -4,12 +4,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { View } from '../backend.js';
 import { type NativeConv, type RawConv, wrapConv } from './conv.js';
+import type { RawConvPool } from './conv-pool.js';
 import { paramLayoutMismatch, type RawLayouts } from './layouts.js';
 import { type NativeOps, opTableMismatch, type RawOps, wrapOps } from './ops.js';
 import { type NativeWindow, type RawWindow, wrapWindow } from './window.js';
 
 /** The raw exports of `build/Release/kiln_native.node` (see native/src/addon.cc). */
-interface RawAddon extends RawOps, RawWindow, Partial<RawConv>, Partial<RawLayouts> {
+interface RawAddon extends RawOps, RawWindow, Partial<RawConv & RawConvPool>, Partial<RawLayouts> {
   matmul(a: View['storage'], b: View['storage'], out: View['storage'], params: Float64Array): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
