@@ -47,7 +47,10 @@ describe('k.tune nJobs in worker threads', () => {
       study.trials.map((t) => t.state),
       ['complete', 'failed', 'complete', 'complete'],
     );
-    assert.match(study.trials[1].error!, /worker thread exited with code 3/);
+    assert.match(
+      study.trials[1].error!,
+      /^worker thread died running trial 1: it exited with code 3$/,
+    );
   });
 
   it('fails clearly when the module cannot be used', async () => {

@@ -1,7 +1,8 @@
 // A worker thread that runs trials of a module objective. Sampling stays in the parent: a trial
 // arrives with values drawn ahead for the suggest calls it is expected to make; any other suggest
 // call blocks this thread on a shared-memory reply (Atomics.wait) while the parent's sampler draws
-// it. Writes (params, reports) are batched into the next message, or posted after WRITE_FLUSH_MS.
+// it. Writes (params, reports) are batched into the next message, or posted after WRITE_FLUSH_MS,
+// or as the thread dies (process.exit, an uncaught exception), so that none is lost.
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Distribution, ParamValue } from '../distributions.js';
@@ -12,6 +13,7 @@ import { type Presampled, takePresampled } from './presample.js';
 import {
   type FromWorker,
   HEADER_INTS,
+  STARTED,
   type ToWorker,
   type WorkerInit,
   WRITE_FLUSH_MS,
@@ -47,6 +49,14 @@ function queueWrite(patch: TrialPatch): void {
   else flushTimer ??= setTimeout(() => post({ type: 'write' }), WRITE_FLUSH_MS);
 }
 
+// A dying thread still posts what it batched; Node delivers it to the parent before the thread's
+// 'error' and 'exit' events, which fail the trial.
+const flushPending = (): void => {
+  if (pending.length > 0) post({ type: 'write' });
+};
+process.on('exit', flushPending);
+process.on('uncaughtExceptionMonitor', flushPending);
+
 function call(message: FromWorker): unknown {
   Atomics.store(header, 0, 0);
   post(message);
@@ -80,6 +90,10 @@ class RemoteHost implements TrialHost {
   }
 }
 
+function isPromise(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
 async function load(): Promise<(trial: Trial) => unknown> {
   const spec = /^[a-z]+:/i.test(init.module) ? init.module : pathToFileURL(init.module).href;
   const mod = (await import(spec)) as Record<string, unknown>;
@@ -93,11 +107,14 @@ async function load(): Promise<(trial: Trial) => unknown> {
 try {
   const objective = await load();
   port.on('message', async (msg: ToWorker) => {
+    Atomics.store(header, STARTED, 1);
     lastFlush = Date.now();
     const host = new RemoteHost(msg.trial, msg.presampled);
     const trial = new Trial(host, msg.trial.trialId, msg.trial.number, msg.space, msg.relative);
     try {
-      post({ type: 'done', result: await objective(trial) });
+      const result = objective(trial);
+      // A synchronous objective's value goes out before any task it queued can end the thread.
+      post({ type: 'done', result: isPromise(result) ? await result : result });
     } catch (err) {
       const pruned =
         err instanceof TrialPruned || (err instanceof Error && err.name === 'TrialPruned');

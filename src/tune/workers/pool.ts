@@ -9,6 +9,8 @@ import {
   type FromWorker,
   HEADER_INTS,
   REPLY_BYTES,
+  STARTED,
+  type ToWorker,
   type WorkerInit,
   writeReply,
 } from './protocol.js';
@@ -29,12 +31,16 @@ function modulePath(objective: ObjectiveModule): string {
 /** One worker thread and the trial it is running. */
 class Slot {
   private readonly reply = new SharedArrayBuffer(HEADER_INTS * 4 + REPLY_BYTES);
+  private readonly header = new Int32Array(this.reply, 0, HEADER_INTS);
   private worker: Worker;
   private ready: Promise<void>;
-  private finish: ((o: Outcome) => void) | null = null;
+  /** Ends the running trial: with its outcome, or null when its worker died before starting it. */
+  private finish: ((o: Outcome | null) => void) | null = null;
   private trial: Trial | null = null;
   private abandon: ((err: Error) => void) | null = null;
   private stopping = false;
+  /** Whether the current worker has died (its 'error' or 'exit' came). */
+  private dead = false;
 
   constructor(
     private readonly study: Study,
@@ -57,21 +63,46 @@ class Slot {
         if (msg.type === 'ready') resolve();
         else if (msg.type === 'loadError') {
           reject(new ValueError(`optimize: cannot load the objective: ${msg.message}`));
-        } else this.onMessage(msg);
+        } else if (worker === this.worker) this.onMessage(msg);
       });
+      // A dying worker posts the writes it still batches. Node delivers all of a worker's
+      // messages before its 'exit' (not always before its 'error', which comes first), so the
+      // trial ends at 'exit', with all that its objective wrote. Events of a replaced worker are
+      // not about the current trial.
+      let crash: Error | null = null;
       worker.on('error', (err) => {
-        if (this.stopping) return;
-        reject(err);
-        this.end({ state: 'failed', error: `worker thread crashed: ${err.message}` });
+        crash ??= err;
       });
       worker.on('exit', (code) => {
+        if (worker !== this.worker) return;
+        this.dead = true;
         if (this.stopping) return;
-        reject(new ValueError(`optimize: worker thread exited with code ${code} before starting`));
-        this.end({ state: 'failed', error: `worker thread exited with code ${code}` });
+        reject(
+          crash ??
+            new ValueError(`optimize: worker thread exited with code ${code} before starting`),
+        );
+        this.died(
+          crash ? `uncaught ${crash.name}: ${crash.message}` : `it exited with code ${code}`,
+        );
       });
     });
     ready.catch(() => {});
     return [worker, ready];
+  }
+
+  /**
+   * Ends the running trial, if any, after the death of its worker: as failed when the worker had
+   * started it, else with null (the trial is run again on a new worker).
+   */
+  private died(how: string): void {
+    const trial = this.trial;
+    if (!trial) return;
+    if (Atomics.load(this.header, STARTED) === 0) this.end(null);
+    else
+      this.end({
+        state: 'failed',
+        error: `worker thread died running trial ${trial.number}: ${how}`,
+      });
   }
 
   private onMessage(msg: FromWorker): void {
@@ -108,27 +139,48 @@ class Slot {
     }
   }
 
-  private end(outcome: Outcome): void {
+  private end(outcome: Outcome | null): void {
     const finish = this.finish;
     this.finish = null;
     this.trial = null;
     finish?.(outcome);
   }
 
-  /** Runs one trial in the worker; a crashed worker fails the trial and is replaced. */
+  private respawnIfDead(): void {
+    if (!this.dead || this.stopping) return;
+    this.dead = false;
+    [this.worker, this.ready] = this.spawn();
+  }
+
+  /**
+   * Runs one trial in the worker. A worker that dies is replaced; its trial fails when it had
+   * started, and otherwise (a worker that died of the previous trial's leftovers, such as a stray
+   * timer, before it took this one) runs once more on the new worker.
+   */
   async run(trial: Trial): Promise<Outcome> {
-    await this.ready;
-    const outcome = new Promise<Outcome>((resolve) => {
-      this.finish = resolve;
-    });
-    this.trial = trial;
     const frozen = this.study.snapshot(trial.number);
     const { space, relative } = trial.relativeDraw();
     const presampled = presample(this.study, frozen, this.prediction.order, space, relative);
-    this.worker.postMessage({ type: 'run', trial: frozen, space, relative, presampled });
-    const result = await outcome;
-    if (this.worker.threadId < 0) [this.worker, this.ready] = this.spawn();
-    return result;
+    const message: ToWorker = { type: 'run', trial: frozen, space, relative, presampled };
+    for (let attempt = 0; ; attempt++) {
+      this.respawnIfDead();
+      await this.ready;
+      const outcome = new Promise<Outcome | null>((resolve) => {
+        this.finish = resolve;
+      });
+      this.trial = trial;
+      Atomics.store(this.header, STARTED, 0);
+      this.worker.postMessage(message);
+      const result = await outcome;
+      this.respawnIfDead();
+      if (result !== null) return result;
+      if (attempt > 0) {
+        return {
+          state: 'failed',
+          error: `worker thread died twice before starting trial ${trial.number}`,
+        };
+      }
+    }
   }
 
   /** Stops the worker; a trial it was running ends as failed. */

@@ -8,7 +8,7 @@ import type { Presampled } from './presample.js';
 export interface WorkerInit {
   module: string;
   exportName: string;
-  /** [state, byteLength] then the reply bytes: the synchronous reply channel. */
+  /** [state, byteLength, started] then the reply bytes: the synchronous reply channel. */
   reply: SharedArrayBuffer;
 }
 
@@ -44,8 +44,17 @@ export const WRITE_FLUSH_MS = 100;
 
 /** Bytes reserved for one synchronous reply (a sampled value or a boolean, as JSON). @internal */
 export const REPLY_BYTES = 1 << 16;
-/** Header of the reply channel: state (0 empty, 1 value, 2 error) and length. @internal */
-export const HEADER_INTS = 2;
+/**
+ * Header of the shared channel: the reply's state (0 empty, 1 value, 2 error), the reply's length,
+ * and {@link STARTED}. @internal
+ */
+export const HEADER_INTS = 3;
+/**
+ * Header slot the parent clears when it posts a trial and the worker sets to 1 when it takes it:
+ * read after the worker died, it tells a trial the worker had started from one it never saw.
+ * @internal
+ */
+export const STARTED = 2;
 
 /** Writes a reply into the shared channel and wakes the waiting worker. @internal */
 export function writeReply(buffer: SharedArrayBuffer, ok: boolean, payload: unknown): void {
