@@ -26,6 +26,11 @@ export interface SqlDriver extends SqlExecutor {
   /** The file or URL (password hidden). */
   readonly location: string;
   /**
+   * Where a second connection to this database opens: the file, or the URL with its password
+   * (for a worker thread of this process; never print it).
+   */
+  connectionSpec(): string;
+  /**
    * Runs `fn` in a write transaction: committed when it resolves, rolled back when it throws.
    * Writers from other processes wait (SQLite's busy timeout, PostgreSQL's row locks).
    */

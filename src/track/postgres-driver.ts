@@ -41,12 +41,19 @@ export class PostgresDriver implements SqlDriver {
   readonly location: string;
   private readonly pool: pg.Pool;
   private readonly sqlCache = new Map<string, string>();
+  /** The URL with its password (see connectionSpec); `location` hides the password. */
+  readonly #url: string;
 
   constructor(url: string) {
+    this.#url = url;
     this.location = redactUrl(url);
     this.pool = new pg.Pool({ connectionString: url, max: 4, types });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
+  }
+
+  connectionSpec(): string {
+    return this.#url;
   }
 
   private sql(sql: string): string {

@@ -107,6 +107,10 @@ export class SqlStore extends StudyTables implements TrackStore {
     this.location = db.location;
   }
 
+  connectionSpec(): string {
+    return this.db.connectionSpec();
+  }
+
   /** Opens the store on a driver, migrating its schema first. */
   static async open(db: SqlDriver, options: StoreOptions = {}): Promise<SqlStore> {
     try {

@@ -37,6 +37,10 @@ export class SqliteDriver implements SqlDriver {
     this.db.pragma('foreign_keys = ON');
   }
 
+  connectionSpec(): string {
+    return this.location;
+  }
+
   private statement(sql: string): Database.Statement {
     let s = this.statements.get(sql);
     if (!s) {

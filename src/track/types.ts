@@ -213,6 +213,11 @@ export interface TrackStore {
   readonly kind: 'sqlite' | 'postgresql';
   /** The file path or the URL (password hidden) the store was opened from. */
   readonly location: string;
+  /**
+   * Where a second connection to this same database opens: the file path, or the URL with its
+   * password (kiln's tuning heartbeat thread uses it). Never print it.
+   */
+  connectionSpec?(): string;
   /** The schema version this database is at (the newest migration applied). */
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

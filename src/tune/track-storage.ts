@@ -60,9 +60,11 @@ export class TrackStorage implements TuneStorage {
   readonly heartbeatLocation?: string;
 
   /**
-   * `location`, the SQLite path or postgresql:// URL (with its password) the store was opened
-   * from, lets heartbeats run in a thread of their own; a SQLite store's own path serves when it
-   * is not given. Without either (PostgreSQL), heartbeats come from the calling thread's timer.
+   * Heartbeats run in a thread of their own, with a second connection opened at `location` (the
+   * SQLite path or postgresql:// URL with its password), else where the store says a second
+   * connection opens (`store.connectionSpec()`), else at a SQLite store's own path. Only a store
+   * that tells none of these (PostgreSQL) leaves them to the calling thread's timer, which a
+   * synchronous objective blocks.
    */
   constructor(
     readonly store: TrackStore,
@@ -71,7 +73,8 @@ export class TrackStorage implements TuneStorage {
   ) {
     const stale = Number(process.env.KILN_TRACK_STALE_MS);
     this.heartbeatMs = Math.min(10_000, stale > 0 ? stale / 4 : 30_000);
-    const where = location ?? (store.kind === 'sqlite' ? store.location : undefined);
+    const where =
+      location ?? store.connectionSpec?.() ?? (store.kind === 'sqlite' ? store.location : undefined);
     // A second connection to ':memory:' would be another database.
     if (where && where !== ':memory:') this.heartbeatLocation = where;
   }

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { openStore } from '../../src/track/open.js';
 import * as tune from '../../src/tune/index.js';
+import { TrackStorage } from '../../src/tune/track-storage.js';
 import { forEachStore, it, ROOT } from '../track/helpers.js';
 
 const HANG = join(ROOT, 'test', 'tune', 'fixtures', 'hang-worker.ts');
@@ -153,68 +155,89 @@ forEachStore('k.tune studies in the tracking store', (target) => {
   });
 
   it('keeps a trial alive through a synchronous objective longer than the stale time', async () => {
-    const store = await target.fresh();
-    const staleMs = 2000;
-    const saved = process.env.KILN_TRACK_STALE_MS;
-    process.env.KILN_TRACK_STALE_MS = String(staleMs);
-    const study = await tune.createStudy({
-      name: 'busy',
-      store,
-      sampler: new tune.RandomSampler({ seed: 2 }),
+    await keepsAlive(await target.fresh(), async (location) => location);
+  });
+
+  it('keeps it alive when the store object was opened elsewhere (no location given)', async () => {
+    // The heartbeat thread opens its own connection where the store says a second one opens
+    // (for PostgreSQL, the URL with its password, which store.location hides).
+    await keepsAlive(await target.fresh(), async (location) => {
+      const storage = new TrackStorage(await openStore(location), true);
+      assert.equal(storage.heartbeatLocation, location);
+      return storage;
     });
-    // A second process reads the study throughout, failing the trial if its heartbeat stops.
-    const watcher = spawn(process.execPath, ['--import', 'tsx', WATCH, store, 'busy', '60000'], {
-      cwd: ROOT,
-      env: { ...process.env, KILN_TRACK_STALE_MS: String(staleMs) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    watcher.stderr.on('data', (d) => {
-      err += d;
-    });
-    const exited = new Promise<void>((resolve) => watcher.on('exit', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
-      watcher.stdout.on('data', (d) => {
-        out += d;
-        if (out.includes('watching')) resolve();
-      });
-      watcher.on('exit', (code) => reject(new Error(`watcher exited early (${code}): ${err}`)));
-    });
-    let started = 0;
-    try {
-      await study.optimize(
-        (t) => {
-          const x = t.suggestFloat('x', 0, 1);
-          started = Date.now();
-          // Blocks this thread (its timers and promises) for 2.5x the stale time.
-          while (Date.now() < started + 2.5 * staleMs) {
-            // Busy.
-          }
-          return x;
-        },
-        { nTrials: 1 },
-      );
-      await exited;
-    } finally {
-      if (saved === undefined) delete process.env.KILN_TRACK_STALE_MS;
-      else process.env.KILN_TRACK_STALE_MS = saved;
-      watcher.kill('SIGKILL');
-      await study.close();
-    }
-    const reads = out
-      .split('\n')
-      .filter((l) => /^\d+ /.test(l))
-      .map((l) => {
-        const [time, state] = l.split(' ');
-        return { time: Number(time), state };
-      });
-    // The watcher read the trial as running after the stale time had passed without a beat
-    // from the blocked thread, and never saw it fail.
-    const late = reads.filter((r) => r.state === 'running' && r.time > started + staleMs + 500);
-    const seen = reads.map((r) => `${r.time - started} ${r.state}`).join(', ');
-    assert.ok(late.length > 0, `reads (ms from the objective's start): ${seen}`);
-    assert.ok(!reads.some((r) => r.state === 'fail'), `reads: ${seen}`);
-    assert.equal(study.trials[0]!.state, 'complete');
   });
 });
+
+/**
+ * Runs one synchronous objective 2.5x longer than the stale time on a study opened by `open` at
+ * `store`, while another process reads the study (and would fail the trial if its heartbeat
+ * stopped), and checks that the trial was seen running past the stale time and never failed.
+ */
+async function keepsAlive(
+  store: string,
+  open: (location: string) => Promise<string | tune.TuneStorage>,
+): Promise<void> {
+  const staleMs = 2000;
+  const saved = process.env.KILN_TRACK_STALE_MS;
+  process.env.KILN_TRACK_STALE_MS = String(staleMs);
+  const study = await tune.createStudy({
+    name: 'busy',
+    store: await open(store),
+    sampler: new tune.RandomSampler({ seed: 2 }),
+  });
+  // A second process reads the study throughout, failing the trial if its heartbeat stops.
+  const watcher = spawn(process.execPath, ['--import', 'tsx', WATCH, store, 'busy', '60000'], {
+    cwd: ROOT,
+    env: { ...process.env, KILN_TRACK_STALE_MS: String(staleMs) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  watcher.stderr.on('data', (d) => {
+    err += d;
+  });
+  const exited = new Promise<void>((resolve) => watcher.on('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    watcher.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('watching')) resolve();
+    });
+    watcher.on('exit', (code) => reject(new Error(`watcher exited early (${code}): ${err}`)));
+  });
+  let started = 0;
+  try {
+    await study.optimize(
+      (t) => {
+        const x = t.suggestFloat('x', 0, 1);
+        started = Date.now();
+        // Blocks this thread (its timers and promises) for 2.5x the stale time.
+        while (Date.now() < started + 2.5 * staleMs) {
+          // Busy.
+        }
+        return x;
+      },
+      { nTrials: 1 },
+    );
+    await exited;
+  } finally {
+    if (saved === undefined) delete process.env.KILN_TRACK_STALE_MS;
+    else process.env.KILN_TRACK_STALE_MS = saved;
+    watcher.kill('SIGKILL');
+    await study.close();
+  }
+  const reads = out
+    .split('\n')
+    .filter((l) => /^\d+ /.test(l))
+    .map((l) => {
+      const [time, state] = l.split(' ');
+      return { time: Number(time), state };
+    });
+  // The watcher read the trial as running after the stale time had passed without a beat
+  // from the blocked thread, and never saw it fail.
+  const late = reads.filter((r) => r.state === 'running' && r.time > started + staleMs + 500);
+  const seen = reads.map((r) => `${r.time - started} ${r.state}`).join(', ');
+  assert.ok(late.length > 0, `reads (ms from the objective's start): ${seen}`);
+  assert.ok(!reads.some((r) => r.state === 'fail'), `reads: ${seen}`);
+  assert.equal(study.trials[0]!.state, 'complete');
+}
