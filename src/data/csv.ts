@@ -72,29 +72,44 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
 
 function splitter(delimiter: string): (line: string) => string[] {
   if (delimiter === 'whitespace') return (line) => line.trim().split(/\s+/);
-  return (line) => {
-    // Stryker disable next-line ConditionalExpression,StringLiteral: a fast path; the loop splits a line without quotes the same way.
-    if (!line.includes('"')) return line.split(delimiter);
-    // RFC 4180 quoting within one line: "a, b" and doubled "" for a quote.
-    const out: string[] = [];
-    let field = '';
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i]!;
-      if (quoted) {
-        if (ch === '"' && line[i + 1] === '"') field += line[++i];
-        else if (ch === '"') quoted = false;
-        else field += ch;
-      } else if (ch === '"') quoted = true;
-      else if (line.startsWith(delimiter, i)) {
-        out.push(field);
-        field = '';
-        i += delimiter.length - 1;
-      } else field += ch;
-    }
-    out.push(field);
-    return out;
-  };
+  // A fast path for lines without quotes, which splitQuoted splits the same way.
+  // Stryker disable next-line StringLiteral: includes('') sends every line to splitQuoted: equivalent.
+  return (line) => (line.includes('"') ? splitQuoted(line, delimiter) : line.split(delimiter));
+}
+
+/** Splits a line with RFC 4180 quoting: "a, b" and doubled "" for a quote. */
+function splitQuoted(line: string, delimiter: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') field += line[++i];
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (line.startsWith(delimiter, i)) {
+      out.push(field);
+      field = '';
+      i += delimiter.length - 1;
+    } else field += ch;
+  }
+  out.push(field);
+  return out;
+}
+
+/**
+ * The fill of `missing: { fill }`, or null for 'error' and 'drop'; any other policy is a
+ * `ConfigError` (it would otherwise keep missing cells as NaN features).
+ */
+function missingFill(missing: unknown, name: string): number | null {
+  if (missing === 'error' || missing === 'drop') return null;
+  const fill = (missing as { fill?: unknown } | null)?.fill;
+  if (Number.isFinite(fill)) return fill as number;
+  throw new ConfigError(
+    `${name}: missing must be 'error', 'drop' or { fill: <finite number> }, got ${JSON.stringify(missing)}`,
+  );
 }
 
 function detectDelimiter(line: string): string {
@@ -118,6 +133,10 @@ export function parseCsv(
   expectFields?: number,
 ): CsvData {
   const { skipRows = 0, missing = 'error' } = options;
+  const fill = missingFill(missing, name);
+  if (options.delimiter === '') {
+    throw new ConfigError(`${name}: delimiter must not be empty (or 'auto', 'whitespace')`);
+  }
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const rows: { line: number; fields: string[] }[] = [];
   let split: ((line: string) => string[]) | null = null;
@@ -173,7 +192,7 @@ export function parseCsv(
     for (const j of used) {
       if (!isMissing(fields[j]!)) continue;
       if (missing === 'drop') return false;
-      if (missing === 'error' || j === labelCol) {
+      if (fill === null || j === labelCol) {
         throw new DataError(
           `${name} line ${line}, column ${JSON.stringify(colNames[j])}: missing value ${JSON.stringify(fields[j])} (pass missing: 'drop' or { fill } to accept it)`,
         );
@@ -201,9 +220,8 @@ export function parseCsv(
   const n = kept.length;
   const f = featureNames.length;
   const features = new Float32Array(n * f);
-  // Under 'error' and 'drop' no missing cell gets here, so the NaN is never written.
-  // Stryker disable next-line ConditionalExpression: see above.
-  const fill = typeof missing === 'object' ? missing.fill : Number.NaN;
+  // A missing cell gets here only under { fill } (the rows above were dropped or refused).
+  const filled = fill!;
   kept.forEach(({ line, fields }, r) => {
     let at = r * f;
     for (const j of featureCols) {
@@ -212,13 +230,14 @@ export function parseCsv(
       if (enc) {
         const level = levels.get(j)!;
         const k = isMissing(s) ? -1 : level.indexOf(s);
-        if (enc === 'index') features[at++] = k < 0 ? fill : k;
+        if (enc === 'index') features[at++] = k < 0 ? filled : k;
         else {
-          for (let q = 0; q < level.length; q++) features[at + q] = k < 0 ? fill : q === k ? 1 : 0;
+          for (let q = 0; q < level.length; q++)
+            features[at + q] = k < 0 ? filled : q === k ? 1 : 0;
           at += level.length;
         }
       } else if (isMissing(s)) {
-        features[at++] = fill;
+        features[at++] = filled;
       } else {
         const v = Number(s);
         if (!isNumeric(s)) {

@@ -1,6 +1,6 @@
 // readCsv cases that mutation testing showed untested: numeric-string categories in numeric
 // order, a label in column 0, an encoded column followed by another, missing categorical values,
-// and doubled-quote escapes.
+// doubled-quote escapes, and the checks of the missing policy and the delimiter.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,5 +64,63 @@ describe('readCsv edge cases', () => {
       [1, 1],
       [3, 0],
     ]);
+  });
+});
+
+describe('parseCsv option checks', () => {
+  const text = 'a,b,c\n1,2,red\n,3,\n4,5,blue\n';
+  const parse = (options: k.data.CsvOptions) =>
+    k.data.parseCsv(text, 'm.csv', { categorical: { c: 'onehot' }, ...options });
+
+  it("refuses a missing policy other than 'error', 'drop' or { fill: <finite number> }", () => {
+    // Before, an unknown policy kept the row and wrote its missing cells as NaN features.
+    for (const missing of [
+      'zero',
+      null,
+      0,
+      {},
+      { fill: Number.NaN },
+      { fill: Infinity },
+      { fill: '0' },
+    ]) {
+      assert.throws(
+        () => parse({ missing: missing as k.data.CsvOptions['missing'] }),
+        (e: Error) =>
+          e instanceof k.ConfigError &&
+          e.message ===
+            `m.csv: missing must be 'error', 'drop' or { fill: <finite number> }, got ${JSON.stringify(missing)}`,
+      );
+    }
+  });
+
+  it('applies each valid policy to numeric and one-hot cells', () => {
+    assert.throws(() => parse({}), {
+      name: 'DataError',
+      message: /^m\.csv line 3, column "a": missing value ""/,
+    });
+    assert.throws(() => parse({ missing: 'error' }), { name: 'DataError' });
+    assert.deepEqual(parse({ missing: 'drop' }).features.toArray(), [
+      [1, 2, 0, 1],
+      [4, 5, 1, 0],
+    ]);
+    for (const fill of [0, -1.5]) {
+      assert.deepEqual(parse({ missing: { fill } }).features.toArray(), [
+        [1, 2, 0, 1],
+        [fill, 3, fill, fill],
+        [4, 5, 1, 0],
+      ]);
+    }
+  });
+
+  it('refuses an empty delimiter instead of splitting lines into characters', () => {
+    // Before, '' split a line into its characters, and looped forever on a line with a quote.
+    for (const line of ['a,b\n1,2\n', '"a",b\n1,2\n']) {
+      assert.throws(
+        () => k.data.parseCsv(line, 'd.csv', { delimiter: '' }),
+        (e: Error) =>
+          e instanceof k.ConfigError &&
+          e.message === "d.csv: delimiter must not be empty (or 'auto', 'whitespace')",
+      );
+    }
   });
 });

@@ -117,8 +117,8 @@ function* records(
         }
       } else {
         let k = i;
-        // Stryker disable next-line EqualityOperator: k <= n also stops at n (slice ends there).
-        while (k < n && text[k] !== delimiter && text[k] !== '\n' && text[k] !== '\r') k++;
+        // i <= n (a field starts at most just past a delimiter) and k steps by one, so k meets n.
+        while (k !== n && text[k] !== delimiter && text[k] !== '\n' && text[k] !== '\r') k++;
         field = text.slice(i, k).trim();
         if (field.includes('"')) {
           throw new DataError(
