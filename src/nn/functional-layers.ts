@@ -197,7 +197,7 @@ export function layerNorm(
   );
 }
 
-/** Options of `embedding`. */
+/** Options of `embedding`. @example `k.F.embedding(idx, table, { paddingIdx: -1 })` */
 export interface EmbeddingOptions {
   /** Entries equal to this index get no gradient (negative counts from the end). */
   paddingIdx?: number | null;

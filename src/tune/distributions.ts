@@ -1,6 +1,6 @@
 import { ValueError } from '../tensor/errors.js';
 
-/** A value a trial's parameter can take: numbers from `suggestFloat`/`suggestInt`, any choice of `suggestCategorical`. */
+/** A value a trial's parameter can take: numbers from `suggestFloat`/`suggestInt`, any choice of `suggestCategorical`. @example `const lr: k.tune.ParamValue = study.bestParams.lr;` */
 export type ParamValue = number | string | boolean | null;
 
 /**

@@ -11,7 +11,7 @@ import { normal } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 
-/** Options of `Embedding`. */
+/** Options of `Embedding`. @example `new k.nn.Embedding(1000, 32, { paddingIdx: 0, generator: new k.Generator(7) })` */
 export interface EmbeddingLayerOptions {
   /** This row starts at zero and receives no gradient (negative counts from the end). */
   paddingIdx?: number | null;

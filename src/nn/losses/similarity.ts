@@ -52,7 +52,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {})
   return reduce(loss, reduction, op);
 }
 
-/** Options of `cosineEmbeddingLoss`. */
+/** Options of `cosineEmbeddingLoss`. @example `k.F.cosineEmbeddingLoss(a, b, y, { margin: 0.2, reduction: 'sum' })` */
 export interface CosineEmbeddingOptions extends ReductionOptions {
   /** For dissimilar pairs (y = -1): max(0, cos - margin). Default 0. */
   margin?: number;
