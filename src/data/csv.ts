@@ -232,8 +232,9 @@ export function parseCsv(
         const k = isMissing(s) ? -1 : level.indexOf(s);
         if (enc === 'index') features[at++] = k < 0 ? filled : k;
         else {
-          for (let q = 0; q < level.length; q++)
-            features[at + q] = k < 0 ? filled : q === k ? 1 : 0;
+          // One-hot into zeros: a 1 at the level's column, or the fill in all of them.
+          if (k < 0) features.fill(filled, at, at + level.length);
+          else features[at + k] = 1;
           at += level.length;
         }
       } else if (isMissing(s)) {
