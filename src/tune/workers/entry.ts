@@ -50,7 +50,7 @@ function queueWrite(patch: TrialPatch): void {
 }
 
 // A dying thread still posts what it batched; Node delivers it to the parent before the thread's
-// 'error' and 'exit' events, which fail the trial.
+// 'exit' event, at which the parent fails the trial.
 const flushPending = (): void => {
   if (pending.length > 0) post({ type: 'write' });
 };
