@@ -74,7 +74,9 @@ export class TrackStorage implements TuneStorage {
     const stale = Number(process.env.KILN_TRACK_STALE_MS);
     this.heartbeatMs = Math.min(10_000, stale > 0 ? stale / 4 : 30_000);
     const where =
-      location ?? store.connectionSpec?.() ?? (store.kind === 'sqlite' ? store.location : undefined);
+      location ??
+      store.connectionSpec?.() ??
+      (store.kind === 'sqlite' ? store.location : undefined);
     // A second connection to ':memory:' would be another database.
     if (where && where !== ':memory:') this.heartbeatLocation = where;
   }
