@@ -59,7 +59,7 @@ void forward(const Shape& s, const T* x, const win::Strided& xv, const T* w, con
         if (relu)
           for (long i = 0; i < p; ++i) {
             const T v = y[i] + b;
-            y[i] = v > T(0) ? v : T(0);
+            y[i] = v > T(0) || v != v ? v : T(0);  // NaN passes, as relu
           }
         else
           for (long i = 0; i < p; ++i) y[i] += b;

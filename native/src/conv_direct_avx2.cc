@@ -15,6 +15,17 @@ namespace {
 
 constexpr int MR = 6;  // output positions per tile (one row)
 
+// NaN handling follows the unfused ops (and PyTorch): the ReLU keeps a NaN, and a pooling
+// window holding a NaN pools to NaN. _mm256_max_ps(a, b) returns b when either is NaN, so the
+// ReLU is max(0, v) with v second, and the pool's max adds the lanes where either is NaN.
+__attribute__((always_inline)) inline __m256 relu8(__m256 v) {
+  return _mm256_max_ps(_mm256_setzero_ps(), v);
+}
+__attribute__((always_inline)) inline __m256 max_nan(__m256 a, __m256 b) {
+  return _mm256_or_ps(_mm256_max_ps(a, b), _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+}
+inline float max_nan(float a, float b) { return a > b || a != a ? a : b; }
+
 // 6 positions x 8 channels of one tile (acc[r] = 8 channels of position r): bias, ReLU, then a
 // transpose in registers so each channel's 6 values go out as one 4-lane and one 2-lane store
 // (masked stores are slow on some cores).
@@ -24,7 +35,7 @@ __attribute__((always_inline)) inline void store_tile(const __m256 acc[MR], __m2
   __m256 rows[8];
   for (int r = 0; r < MR; ++r) {
     const __m256 v = _mm256_add_ps(acc[r], b);
-    rows[r] = relu ? _mm256_max_ps(v, zero) : v;
+    rows[r] = relu ? relu8(v) : v;
   }
   rows[6] = rows[7] = zero;
   transpose8x8(rows);
@@ -112,8 +123,8 @@ void forward_few(const Image& img, long o, const float* w6, const float* bias, b
           const __m256 b = _mm256_set1_ps(bias ? bias[oc] : 0.f);
           __m256 v0 = _mm256_add_ps(acc0[r], b), v1 = _mm256_add_ps(acc1[r], b);
           if (relu) {
-            v0 = _mm256_max_ps(v0, zero);
-            v1 = _mm256_max_ps(v1, zero);
+            v0 = relu8(v0);
+            v1 = relu8(v1);
           }
           float* y = out + oc * plane + i * img.ow + j;
           _mm256_storeu_ps(y, v0);
@@ -216,7 +227,7 @@ void transpose(const float* src, long rows, long cols, long lds, float* dst, lon
 }
 
 // 2x2 max pool, stride 2: 16 inputs of a row pair to 8 outputs per step (max of the rows,
-// then of even and odd lanes, put back in order), the row's tail scalar.
+// then of even and odd lanes, put back in order), the row's tail scalar; a NaN wins.
 void pool2(const float* y, long o, long oh, long ow, float* out) {
   const long ph = oh / 2, pw = ow / 2;
   for (long c = 0; c < o; ++c) {
@@ -226,18 +237,14 @@ void pool2(const float* y, long o, long oh, long ow, float* out) {
       float* d = out + (c * ph + i) * pw;
       long j = 0;
       for (; j + 8 <= pw; j += 8) {
-        const __m256 a = _mm256_max_ps(_mm256_loadu_ps(r0 + 2 * j), _mm256_loadu_ps(r1 + 2 * j));
-        const __m256 b =
-            _mm256_max_ps(_mm256_loadu_ps(r0 + 2 * j + 8), _mm256_loadu_ps(r1 + 2 * j + 8));
-        const __m256 m =
-            _mm256_max_ps(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
+        const __m256 a = max_nan(_mm256_loadu_ps(r0 + 2 * j), _mm256_loadu_ps(r1 + 2 * j));
+        const __m256 b = max_nan(_mm256_loadu_ps(r0 + 2 * j + 8), _mm256_loadu_ps(r1 + 2 * j + 8));
+        const __m256 m = max_nan(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
         const __m256d ordered = _mm256_permute4x64_pd(_mm256_castps_pd(m), 0xD8);
         _mm256_storeu_ps(d + j, _mm256_castpd_ps(ordered));
       }
       for (; j < pw; ++j) {
-        const float u = r0[2 * j] > r0[2 * j + 1] ? r0[2 * j] : r0[2 * j + 1];
-        const float v = r1[2 * j] > r1[2 * j + 1] ? r1[2 * j] : r1[2 * j + 1];
-        d[j] = u > v ? u : v;
+        d[j] = max_nan(max_nan(r0[2 * j], r0[2 * j + 1]), max_nan(r1[2 * j], r1[2 * j + 1]));
       }
     }
   }

@@ -13,7 +13,7 @@ namespace {
 // 2x2 max pool with argmax, stride 2: 8 windows per step. A row pair's 16 + 16 inputs are split
 // into even and odd columns (in the lane order 0 1 4 5 2 3 6 7 of the shuffles), the four taps
 // compared in (0,0) (0,1) (1,0) (1,1) order with a strict > (the first maximum wins, as
-// maxPool), then the maxima and positions are put back in window order. The row's tail scalar.
+// maxPool) or a NaN (which always takes over, so the last NaN wins, as maxPool), then the maxima and positions are put back in window order. The row's tail scalar.
 void pool2_arg(const float* y, long o, long oh, long ow, float* out, int32_t* idx) {
   const long ph = oh / 2, pw = ow / 2;
   // Column offset 2 * window of each lane, in the shuffled order.
@@ -39,7 +39,8 @@ void pool2_arg(const float* y, long o, long oh, long ow, float* out, int32_t* id
         __m256 m = taps[0];
         __m256i k = ks[0];
         for (int t = 1; t < 4; ++t) {
-          const __m256 take = _mm256_cmp_ps(taps[t], m, _CMP_GT_OQ);
+          const __m256 take = _mm256_or_ps(_mm256_cmp_ps(taps[t], m, _CMP_GT_OQ),
+                                           _mm256_cmp_ps(taps[t], taps[t], _CMP_UNORD_Q));
           m = _mm256_blendv_ps(m, taps[t], take);
           k = _mm256_castps_si256(
               _mm256_blendv_ps(_mm256_castsi256_ps(k), _mm256_castsi256_ps(ks[t]), take));
@@ -56,7 +57,7 @@ void pool2_arg(const float* y, long o, long oh, long ow, float* out, int32_t* id
         float best = v[0];
         int32_t bi = pos[0];
         for (int t = 1; t < 4; ++t)
-          if (v[t] > best) {
+          if (v[t] > best || v[t] != v[t]) {
             best = v[t];
             bi = pos[t];
           }

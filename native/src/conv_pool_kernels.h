@@ -10,7 +10,7 @@ namespace convd {
 
 // out [o][oh / 2][ow / 2] = max over each 2x2 window (stride 2, floor) of y [o][oh][ow], and
 // idx (same layout) = the position i * ow + j in y's [oh][ow] plane of each window's first
-// maximum in (row, column) order, as maxPool records it; y has no NaN (it follows a ReLU).
+// maximum in (row, column) order, as maxPool records it, or of its last NaN (NaN propagates).
 using Pool2ArgFn = void (*)(const float* y, long o, long oh, long ow, float* out, int32_t* idx);
 
 struct PoolKernels {

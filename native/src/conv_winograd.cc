@@ -10,6 +10,7 @@
 #include "conv_winograd.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -129,6 +130,28 @@ bool relu_pool_few(const convw::Kernels* k, const Shape& s, const float* x,
   return true;
 }
 
+// Whether the n samples of x (view xv, [c][h][w] each) or the count weights at w hold an inf or
+// NaN: the Winograd transforms mix a tile's inputs (inf - inf, inf * 0), so their output would
+// not be the convolution's there; the direct kernels then run. One pass over the input, a
+// small fraction of the convolution's work.
+bool non_finite(const float* x, const win::Strided& xv, long n, long c, long h, long w,
+                const float* wt, long count) {
+  auto bad = [](float v) {
+    uint32_t b;
+    std::memcpy(&b, &v, sizeof b);
+    return (b & 0x7f800000u) == 0x7f800000u;
+  };
+  bool any = false;
+  for (long i = 0; i < count; ++i) any |= bad(wt[i]);
+  for (long s = 0; s < n && !any; ++s)
+    for (long ci = 0; ci < c; ++ci)
+      for (long i = 0; i < h; ++i) {
+        const float* r = x + xv.off + s * xv.st[0] + ci * xv.st[1] + i * xv.st[2];
+        for (long j = 0; j < w; ++j) any |= bad(r[j * xv.st[3]]);
+      }
+  return any;
+}
+
 }  // namespace
 
 bool forward_relu_pool_fast(const Shape& s, const float* x, const win::Strided& xv,
@@ -142,6 +165,7 @@ bool forward_relu_pool_fast(const Shape& s, const float* x, const win::Strided& 
   if (!k) return false;
   if (g.c * g.kh * g.kw <= 32 && tw >= 8) return relu_pool_few(k, s, x, xv, w, bias, out);
   if (g.kh != 3 || g.kw != 3 || g.c < 8) return false;
+  if (non_finite(x, xv, g.n, g.c, g.h, g.w, w, s.o * g.c * 9)) return false;
   const convd::Kernels* kd = convd::kernels_avx2();
   const long c = g.c, o = s.o, cp = round_up(c, 8), op = round_up(o, 16);
   const long tiles = th * tw, tp = round_up(tiles, 5), hp = 2 * th + 2, wp = 2 * tw + 2;

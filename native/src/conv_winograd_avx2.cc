@@ -12,6 +12,13 @@ namespace kiln {
 namespace convw {
 namespace {
 
+// Lane-wise max where a NaN in either wins, so a pooling window holding a NaN pools to NaN (as
+// maxPool); _mm256_max_ps(a, b) alone returns b. The ReLUs below are max(0, v), which keeps v's
+// NaN for the same reason.
+__attribute__((always_inline)) inline __m256 max_nan(__m256 a, __m256 b) {
+  return _mm256_or_ps(_mm256_max_ps(a, b), _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+}
+
 constexpr int MR = 5;  // tiles per register tile
 
 // B^T d B: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3), then the same on the columns.
@@ -98,11 +105,11 @@ void output(const float* m, long tp, long tiles, long op, const float* bias, flo
       for (int k = 0; k < 2; ++k) {
         const __m256 y0 = _mm256_add_ps(_mm256_add_ps(s[k][0], s[k][1]), s[k][2]);
         const __m256 y1 = _mm256_sub_ps(_mm256_sub_ps(s[k][1], s[k][2]), s[k][3]);
-        const __m256 y = _mm256_max_ps(y0, y1);
-        best = k ? _mm256_max_ps(best, y) : y;
+        const __m256 y = max_nan(y0, y1);
+        best = k ? max_nan(best, y) : y;
       }
       const __m256 r = _mm256_add_ps(best, _mm256_loadu_ps(bias + q));
-      _mm256_storeu_ps(p + t * op + q, _mm256_max_ps(r, zero));
+      _mm256_storeu_ps(p + t * op + q, _mm256_max_ps(zero, r));
     }
   }
 }
@@ -141,14 +148,13 @@ void pool_few(const float* x, long cs, long rs, long c, long kh, long kw, long t
           }
         }
         for (int r = 0; r < 3 && ob + r < o; ++r) {
-          const __m256 a = _mm256_max_ps(acc[0][r][0], acc[1][r][0]);
-          const __m256 b = _mm256_max_ps(acc[0][r][1], acc[1][r][1]);
-          const __m256 m =
-              _mm256_max_ps(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
+          const __m256 a = max_nan(acc[0][r][0], acc[1][r][0]);
+          const __m256 b = max_nan(acc[0][r][1], acc[1][r][1]);
+          const __m256 m = max_nan(_mm256_shuffle_ps(a, b, 0x88), _mm256_shuffle_ps(a, b, 0xDD));
           const __m256 ordered =
               _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(m), 0xD8));
           const __m256 v = _mm256_add_ps(ordered, _mm256_set1_ps(bias ? bias[ob + r] : 0.f));
-          _mm256_storeu_ps(out + ((ob + r) * th + i) * tw + jp, _mm256_max_ps(v, zero));
+          _mm256_storeu_ps(out + ((ob + r) * th + i) * tw + jp, _mm256_max_ps(zero, v));
         }
       }
     }
