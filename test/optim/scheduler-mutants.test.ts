@@ -94,6 +94,15 @@ describe('LRScheduler base', () => {
     t.step();
     near(lrs(other)[0]!, 0.1 * 0.5 ** 4, 'options kept when the state has none');
   });
+
+  test('stateDict leaves out an option a JS caller restored as undefined (JSON has none)', () => {
+    const sched = new S.StepLR(sgd(), { stepSize: 2 });
+    const sd = sched.stateDict();
+    const options = { ...sd.options, note: undefined } as unknown as typeof sd.options;
+    sched.loadStateDict({ ...sd, options });
+    assert.deepEqual(sched.stateDict().options, { stepSize: 2, gamma: 0.1 });
+    assert.deepEqual(JSON.parse(JSON.stringify(sched.stateDict())), sched.stateDict());
+  });
 });
 
 describe('option errors name the scheduler, the option and the value', () => {
