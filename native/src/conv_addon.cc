@@ -42,19 +42,7 @@ using napi::fail;
 
 // Reads `n` typed arrays and the params (the last argument). False after throwing.
 bool decode(napi_env env, napi_callback_info info, int n, Arr* a, long* p) {
-  size_t argc = 8;
-  napi_value argv[8];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < size_t(n + 1)) return fail(env, "kiln_native: missing arguments"), false;
-  for (int i = 0; i <= n; ++i) {
-    if (!napi::read_array(env, argv[i], &a[i]))
-      return fail(env, "kiln_native: expected typed arrays and a Float64Array of params"), false;
-  }
-  if (a[n].type != napi_float64_array || a[n].length < size_t(kCount))
-    return fail(env, "kiln_native: bad params array"), false;
-  if (!napi::to_longs(static_cast<const double*>(a[n].data), kCount, p))
-    return fail(env, "kiln_native.conv: a parameter is not an integer", true), false;
-  return true;
+  return napi::decode_params(env, info, n, a, p, kCount, "kiln_native.conv: a parameter is not an integer");
 }
 
 // The element type shared by the arrays in `use` (0 float32, 1 float64), or -1.

@@ -71,6 +71,30 @@ inline bool in_bounds(long off, const long* sizes, const long* strides, int n, s
   return lo >= 0 && static_cast<size_t>(hi) < length;
 }
 
+// Reads `n` typed arrays and, as the last argument, a Float64Array of at least `count` params,
+// each converted to an exact integer into `p` (NaN, fractions and values beyond 2^53 are refused
+// here, so no later cast is undefined). `not_integer` is the RangeError for that case. False
+// after throwing. For the conv, conv-pool and window entry points, which share this calling
+// convention.
+inline bool decode_params(napi_env env, napi_callback_info info, int n, Arr* a, long* p,
+                          int count, const char* not_integer) {
+  constexpr size_t kMaxArgs = 10;
+  size_t argc = kMaxArgs;
+  napi_value argv[kMaxArgs];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (n + 1 > int(kMaxArgs) || argc < size_t(n + 1))
+    return fail(env, "kiln_native: missing arguments"), false;
+  for (int i = 0; i <= n; ++i) {
+    if (!read_array(env, argv[i], &a[i]))
+      return fail(env, "kiln_native: expected typed arrays and a Float64Array of params"), false;
+  }
+  if (a[n].type != napi_float64_array || a[n].length < size_t(count))
+    return fail(env, "kiln_native: bad params array"), false;
+  if (!to_longs(static_cast<const double*>(a[n].data), count, p))
+    return fail(env, not_integer, true), false;
+  return true;
+}
+
 // A JS array of `n` strings (op names in code order, parameter slot names in slot order).
 inline napi_value names(napi_env env, const char* const* list, int n) {
   napi_value arr;
