@@ -17,10 +17,11 @@ import { Flatten, Identity, Linear } from './linear.js';
 import { MaxPool2d } from './pooling.js';
 
 /**
- * Built-in layers whose forward without a graph keeps no reference to its input or output and
- * returns a new storage, its input, or a view of it (exact classes: a subclass may override).
+ * Built-in layers whose forward keeps no reference to its input or output outside the autograd
+ * graph, and returns either a new storage or a view of its input (exact classes: a subclass may
+ * override forward).
  */
-const KEEPS_NOTHING: ReadonlySet<unknown> = new Set([
+export const GRAPH_ONLY: ReadonlySet<unknown> = new Set([
   Linear,
   ReLU,
   LeakyReLU,
@@ -31,12 +32,22 @@ const KEEPS_NOTHING: ReadonlySet<unknown> = new Set([
   Flatten,
   Identity,
   Dropout,
-  Conv2d,
-  MaxPool2d,
 ]);
 
+/**
+ * Built-in layers whose forward without a graph keeps no reference to its input or output and
+ * returns a new storage, its input, or a view of it: the graph-only ones, and Conv2d and
+ * MaxPool2d, which keep buffers for backward only when there is a graph.
+ */
+const KEEPS_NOTHING: ReadonlySet<unknown> = new Set([...GRAPH_ONLY, Conv2d, MaxPool2d]);
+
+/** Whether `m` is exactly one of `layers` and its forward is the class's own. */
+export function isBuiltIn(layers: ReadonlySet<unknown>, m: Module): boolean {
+  return layers.has(m.constructor) && !Object.hasOwn(m, 'forward');
+}
+
 function keepsNothing(m: Module): boolean {
-  return KEEPS_NOTHING.has(m.constructor) && !Object.hasOwn(m, 'forward');
+  return isBuiltIn(KEEPS_NOTHING, m);
 }
 
 /**

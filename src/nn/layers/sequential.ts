@@ -5,10 +5,7 @@ import type { TypedArray } from '../../tensor/dtype.js';
 import { ValueError } from '../../tensor/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import { ELU, GELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
-import { Dropout } from './dropout.js';
-import { Flatten, Identity, Linear } from './linear.js';
-import { InferenceRecycler } from './sequential-recycle.js';
+import { GRAPH_ONLY, InferenceRecycler, isBuiltIn } from './sequential-recycle.js';
 
 /** A layer that can compute itself followed by `next` in one step (null: it cannot). */
 interface FusesNext {
@@ -17,26 +14,8 @@ interface FusesNext {
   forwardWithTwo?(x: unknown, next: Module, after: Module): Tensor | null;
 }
 
-/**
- * Built-in layers whose forward keeps no reference to its input or output outside the autograd
- * graph, and returns either a new storage or a view of its input (exact classes: a subclass may
- * override forward).
- */
-const GRAPH_ONLY: ReadonlySet<unknown> = new Set([
-  Linear,
-  ReLU,
-  LeakyReLU,
-  ELU,
-  GELU,
-  Sigmoid,
-  Tanh,
-  Flatten,
-  Identity,
-  Dropout,
-]);
-
 function graphOnly(m: Module): boolean {
-  return GRAPH_ONLY.has(m.constructor) && !Object.hasOwn(m, 'forward');
+  return isBuiltIn(GRAPH_ONLY, m);
 }
 
 /**
