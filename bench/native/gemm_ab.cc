@@ -1,5 +1,5 @@
-// A/B harness for the AVX2 SGEMM kernel on a shared machine: several builds of gemm_avx2.cc
-// (each compiled into its own namespace by gemm_ab.sh) run interleaved in one process, timed in
+// A/B harness for the AVX2 or AVX-512 SGEMM kernel on a shared machine: several builds of
+// gemm_avx2.cc or gemm_avx512.cc (each compiled into its own namespace by gemm_ab.sh) run interleaved in one process, timed in
 // thread CPU time, best of many rounds, next to the FMA peak probed the same way in the same
 // rounds. Prints each variant's share of that peak at 1024^3 and 2048^3 on one thread, and an
 // estimate of the 2-thread speedup (halves run concurrently on two threads; the slower thread's
@@ -23,9 +23,16 @@
 #define NVAR 2
 #endif
 
+// The unit under test: gemm_ab.sh defines AB_ISA_avx512 when it built gemm_avx512.cc.
+#ifdef AB_ISA_avx512
+#define KERNELS kernels_avx512
+#else
+#define KERNELS kernels_avx2
+#endif
+
 #define DECL(N)                                    \
   namespace v##N {                                 \
-  const kiln::KernelSet* kernels_avx2();           \
+  const kiln::KernelSet* KERNELS();                \
   void* scratch(int slot, size_t bytes);           \
   }
 DECL(0)
@@ -110,6 +117,31 @@ __attribute__((target("avx2,fma"))) __attribute__((noinline)) static double peak
   return iters * 12 * 16.0 / t / 1e9;
 }
 
+#ifdef AB_ISA_avx512
+// The same probe with 16-wide chains, as bench/native/fma_peak.c runs where AVX-512 exists (on
+// Zen 4 both widths reach the same 32 flops per cycle: 512-bit FMAs are split over 256-bit pipes).
+__attribute__((target("avx512f"))) __attribute__((noinline)) static double peak512_once() {
+  __m512 a[12];
+  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(1.0f + i * 1e-7f);
+  const __m512 b = _mm512_set1_ps(0.9999999f), c = _mm512_set1_ps(1e-8f);
+  const long iters = 500000;
+  double t0 = cpu_now();
+  for (int j = 0; j < 12; ++j) asm volatile("" : "+v"(a[j]));
+  for (long i = 0; i < iters; ++i) {
+#pragma GCC unroll 12
+    for (int j = 0; j < 12; ++j) a[j] = _mm512_fmadd_ps(a[j], b, c);
+  }
+  for (int j = 0; j < 12; ++j) asm volatile("" : "+v"(a[j]));
+  double t = cpu_now() - t0;
+  float out[16];
+  for (int i = 0; i < 12; ++i) {
+    _mm512_storeu_ps(out, a[i]);
+    sink += out[0];
+  }
+  return iters * 12 * 32.0 / t / 1e9;
+}
+#endif
+
 struct Mat {
   float* p;
   explicit Mat(long n) : p(static_cast<float*>(std::aligned_alloc(64, ((n * 4 + 63) / 64) * 64))) {}
@@ -121,9 +153,9 @@ int main(int argc, char** argv) {
   if (std::getenv("AB_FIFO_IDLE")) g_idle = std::atof(std::getenv("AB_FIFO_IDLE"));
   const char* names[6] = {};
   for (int v = 0; v < NVAR; ++v) names[v] = argc > 2 + v ? argv[2 + v] : "?";
-  const kiln::KernelSet* ks[6] = {v0::kernels_avx2(), v1::kernels_avx2(), NVAR > 2 ? v2::kernels_avx2() : nullptr,
-                                  NVAR > 3 ? v3::kernels_avx2() : nullptr, NVAR > 4 ? v4::kernels_avx2() : nullptr,
-                                  NVAR > 5 ? v5::kernels_avx2() : nullptr};
+  const kiln::KernelSet* ks[6] = {v0::KERNELS(), v1::KERNELS(), NVAR > 2 ? v2::KERNELS() : nullptr,
+                                  NVAR > 3 ? v3::KERNELS() : nullptr, NVAR > 4 ? v4::KERNELS() : nullptr,
+                                  NVAR > 5 ? v5::KERNELS() : nullptr};
   const char* sz = std::getenv("AB_SIZES");
   std::vector<long> sizes;
   if (sz && *sz) {
@@ -177,7 +209,11 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r) {
     for (int q = 0; q < 3; ++q) {
       fifo(true);
+#ifdef AB_ISA_avx512
+      double p = q == 2 ? peak512_once() : peak_once();
+#else
       double p = peak_once();
+#endif
       fifo(false);
       rest(0.003);
       peak = std::fmax(peak, p);
