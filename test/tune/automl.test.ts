@@ -9,7 +9,13 @@ import { after, describe, it } from 'node:test';
 import { loadRun } from '../../src/cli/inference.js';
 import * as k from '../../src/index.js';
 import { ConfigError } from '../../src/tensor/errors.js';
-import { searchFolds } from '../../src/tune/automl/folds.js';
+import { trialDeadline } from '../../src/tune/automl/fit.js';
+import {
+  CV_MAX_ROWS,
+  CV3_MAX_ROWS,
+  defaultFolds,
+  searchFolds,
+} from '../../src/tune/automl/folds.js';
 import { parseDuration, searchMetric } from '../../src/tune/automl/options.js';
 import {
   type Candidate,
@@ -134,10 +140,35 @@ describe('automl pieces', () => {
       const ones = Array.from(f.test).filter((r) => labels[r] === 1).length;
       assert.equal(ones, 10);
     }
+    // Three folds also partition every training row (each trains on two thirds of them).
+    const three = searchFolds(trainRows, labels, 3, true, 0);
+    assert.equal(three.length, 3);
+    assert.deepEqual(
+      three.flatMap((f) => Array.from(f.test)).sort((a, b) => a - b),
+      trainRows,
+    );
+    for (const f of three) assert.ok(f.test.length >= 33 && f.test.length <= 34);
     const holdout = searchFolds(trainRows, labels, 1, false, 0);
     assert.equal(holdout.length, 1);
     assert.equal(holdout[0]!.test.length, 20);
     assert.ok(Array.from(holdout[0]!.train).every((r) => r % 2 === 0));
+  });
+
+  it('scores small tables by 5 folds, mid-sized ones by 3, large ones on one split', () => {
+    assert.equal(defaultFolds(150), 5);
+    assert.equal(defaultFolds(CV_MAX_ROWS), 5);
+    assert.equal(defaultFolds(CV_MAX_ROWS + 1), 3);
+    assert.equal(defaultFolds(CV3_MAX_ROWS), 3);
+    assert.equal(defaultFolds(CV3_MAX_ROWS + 1), 1);
+  });
+
+  it('cuts a trial at its share of the search, or at the search end when that comes first', () => {
+    const own = trialDeadline(2000, 1500, 0.12);
+    assert.equal(own.deadline, 1500);
+    assert.match(own.deadlineReason, /the most one trial may take \(12% of the search\)/);
+    const end = trialDeadline(1000, 1500, 0.12);
+    assert.equal(end.deadline, 1000);
+    assert.match(end.deadlineReason, /time budget ran out/);
   });
 
   it('suggests preprocessing choices only where the table has them', async () => {

@@ -14,8 +14,8 @@ import { TPESampler } from '../samplers/tpe/sampler.js';
 import { TrialPruned } from '../trial.js';
 import { type ConfigBase, candidateTableOptions } from './config.js';
 import { EnsembleScorer, selectEnsemble, type TrialPredictions } from './ensemble.js';
-import { fitFold } from './fit.js';
-import { CV_MAX_ROWS, FoldCache, searchFolds } from './folds.js';
+import { fitFold, trialDeadline } from './fit.js';
+import { CV_MAX_ROWS, defaultFolds, FoldCache, searchFolds } from './folds.js';
 import { type LeaderboardRow, leaderboard } from './leaderboard.js';
 import {
   type AutomlOptions,
@@ -76,6 +76,13 @@ export interface AutomlResult {
 const SEARCH_SHARE = 0.85;
 /** Most of the budget the refits of extra ensemble members may take from the search. */
 const ENSEMBLE_SHARE = 0.3;
+/**
+ * Most of the search's time one trial may take. Start-up draws can be very slow (a tiny
+ * learning rate on wide layers trains every epoch of every fold before early stopping ends it,
+ * and the pruner judges nothing before five trials completed): one such churn trial took 136 of
+ * 255 s under load. Cut there, it leaves the time to other candidates.
+ */
+const TRIAL_SHARE = 0.12;
 
 /**
  * AutoML for tables: searches preprocessing and MLP choices with TPE under a wall-clock budget,
@@ -124,7 +131,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     testSize: options.testSize ?? 0.2,
   };
   const metric = searchMetric(options.metric, profile.task, profile.numClasses);
-  const k = options.folds ?? (trainRows.length <= CV_MAX_ROWS ? 5 : 1);
+  const k = options.folds ?? defaultFolds(trainRows.length);
   const folds = searchFolds(
     trainRows,
     prepared.labels,
@@ -133,6 +140,10 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     seed + 1,
   );
   const cache = new FoldCache(table, folds);
+  // Epochs are judged where the validation rows are many (a holdout, or the first fold above
+  // CV_MAX_ROWS rows): a slow candidate that trails is dropped within its first fold instead
+  // of training every fold to the end (one such churn trial took 88 of 255 s of search).
+  const byEpoch = k === 1 || trainRows.length > CV_MAX_ROWS;
   const scheme =
     k === 1
       ? `one validation split (${folds[0]!.test.length} of ${trainRows.length} training rows)`
@@ -166,9 +177,10 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     name: `${name}-${Date.now()}`,
     direction: metric.direction,
     sampler: new TPESampler({ seed, nStartupTrials: 8 }),
-    // Cross-validation reports after each fold, a validation split after each epoch: a
-    // candidate whose first folds (or epochs) trail the median of earlier trials is dropped.
-    pruner: new MedianPruner({ nStartupTrials: 5, nWarmupSteps: k === 1 ? 10 : 1 }),
+    // Cross-validation on a small table reports after each fold, a validation split (or the
+    // first fold of a larger table) after each epoch: a candidate whose first folds (or epochs)
+    // trail the median of earlier trials is dropped.
+    pruner: new MedianPruner({ nStartupTrials: 5, nWarmupSteps: byEpoch ? 10 : 1 }),
     ...(options.store ? { store: options.store } : {}),
   });
   for (const params of defaultTrials(profile)) await study.enqueueTrial(params);
@@ -186,6 +198,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         if (trial.shouldPrune())
           throw new TrialPruned(`pruned at epoch ${epoch + 1}: ${metric.name} ${value.toFixed(4)}`);
       };
+      const trialEnd = Date.now() + budget * SEARCH_SHARE * TRIAL_SHARE * 1000;
       const sums: Record<string, number> = {};
       let epochs = 0;
       let speed = 0;
@@ -196,9 +209,14 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
           metrics,
           batchSize,
           seed: seed + trial.number,
-          // A trial may run a little past the search's end, not into the ensemble's refits.
-          deadline: searchEnd() + (ensembleSize > 1 ? 0 : budget * 0.05 * 1000),
-          ...(cache.size === 1 ? { onEpoch: pruneByEpoch } : {}),
+          // A trial may run a little past the search's end, not into the ensemble's refits,
+          // and no longer than its share of the search.
+          ...trialDeadline(
+            searchEnd() + (ensembleSize > 1 ? 0 : budget * 0.05 * 1000),
+            trialEnd,
+            TRIAL_SHARE,
+          ),
+          ...(byEpoch && f === 0 ? { onEpoch: pruneByEpoch } : {}),
         }).catch((e: unknown) => {
           if (e instanceof TrialPruned) trial.setUserAttr('note', e.message);
           throw e;
@@ -209,7 +227,8 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         speed += r.secondsPerRowEpoch / cache.size;
         const mean = sums[metric.key]! / (f + 1);
         if (!Number.isFinite(mean)) throw new Error(`${metric.name} is ${mean} on fold ${f + 1}`);
-        if (cache.size > 1) trial.report(mean, f);
+        if (byEpoch) continue;
+        trial.report(mean, f);
         if (f < cache.size - 1 && trial.shouldPrune()) {
           trial.setUserAttr(
             'note',

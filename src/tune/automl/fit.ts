@@ -45,10 +45,11 @@ class TrialWatch implements Callback {
   constructor(
     private readonly at: number,
     private readonly onEpoch: ((epoch: number, logs: Record<string, number>) => void) | undefined,
+    private readonly why: string,
   ) {}
 
   onBatchEnd(_ctx: TrainContext): void {
-    if (Date.now() > this.at) throw new TrialPruned('the time budget ran out during this trial');
+    if (Date.now() > this.at) throw new TrialPruned(this.why);
   }
 
   /** Epochs finished. */
@@ -58,6 +59,30 @@ class TrialWatch implements Callback {
     this.epochs++;
     this.onEpoch?.(ctx.epoch, ctx.logs);
   }
+}
+
+/**
+ * When one fold's training is abandoned and why: at the search's end, or earlier at the end of
+ * the trial's own share of the search (`share`, a fraction), whichever comes first (epoch
+ * milliseconds).
+ *
+ * @example
+ * ```ts
+ * trialDeadline(Date.now() + 60_000, Date.now() + 30_000, 0.12);
+ * // { deadline: <30 s from now>, deadlineReason: 'stopped at the most one trial may take (12% of the search)' }
+ * ```
+ */
+export function trialDeadline(
+  searchEnd: number,
+  trialEnd: number,
+  share: number,
+): { deadline: number; deadlineReason: string } {
+  return trialEnd < searchEnd
+    ? {
+        deadline: trialEnd,
+        deadlineReason: `stopped at the most one trial may take (${Math.round(share * 100)}% of the search)`,
+      }
+    : { deadline: searchEnd, deadlineReason: 'the time budget ran out during this trial' };
 }
 
 /**
@@ -80,6 +105,8 @@ export async function fitFold(
     seed: number;
     /** Epoch milliseconds after which the trial is abandoned. */
     deadline: number;
+    /** Why, when it is (default: the time budget ran out during this trial). */
+    deadlineReason?: string;
     /** Called after each epoch with its logs (val_ values included); may throw TrialPruned. */
     onEpoch?: (epoch: number, logs: Record<string, number>) => void;
   },
@@ -99,7 +126,11 @@ export async function fitFold(
     patience: c.patience,
     restoreBestWeights: true,
   });
-  const watch = new TrialWatch(options.deadline, options.onEpoch);
+  const watch = new TrialWatch(
+    options.deadline,
+    options.onEpoch,
+    options.deadlineReason ?? 'the time budget ran out during this trial',
+  );
   const trainer = new Trainer({
     model,
     optimizer,

@@ -35,7 +35,7 @@ export interface AutomlOptions {
   nTrials?: number;
   /**
    * Folds of the cross-validation; 1 means one 80/20 validation split. Default 5 up to 2,000
-   * training rows, else 1.
+   * training rows, 3 up to 10,000, else 1.
    */
   folds?: number;
   /** Fraction of rows held out as the test split, as `split.test` (default 0.2). */
