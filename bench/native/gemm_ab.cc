@@ -156,15 +156,33 @@ int main(int argc, char** argv) {
   const kiln::KernelSet* ks[6] = {v0::KERNELS(), v1::KERNELS(), NVAR > 2 ? v2::KERNELS() : nullptr,
                                   NVAR > 3 ? v3::KERNELS() : nullptr, NVAR > 4 ? v4::KERNELS() : nullptr,
                                   NVAR > 5 ? v5::KERNELS() : nullptr};
+  // AB_SIZES: comma-separated S (an S^3 product) or MxNxK, with a "Bt" suffix for B stored
+  // transposed ([N, K] row-major), e.g. AB_SIZES=1024,128x784x128Bt.
   const char* sz = std::getenv("AB_SIZES");
-  std::vector<long> sizes;
-  if (sz && *sz) {
-    for (const char* s = sz; *s;) {
-      sizes.push_back(std::strtol(s, const_cast<char**>(&s), 10));
-      while (*s == ',') ++s;
+  struct Shape {
+    long m, n, k;
+    bool tb;
+  };
+  std::vector<Shape> sizes;
+  for (const char* s = sz && *sz ? sz : "1024,2048"; *s;) {
+    char* e;
+    Shape sh{};
+    sh.m = sh.n = sh.k = std::strtol(s, &e, 10);
+    if (*e == 'x') {
+      sh.n = std::strtol(e + 1, &e, 10);
+      if (*e == 'x') sh.k = std::strtol(e + 1, &e, 10);
     }
-  } else {
-    sizes = {1024, 2048};
+    if (e[0] == 'B' && e[1] == 't') {
+      sh.tb = true;
+      e += 2;
+    }
+    if (sh.m <= 0 || sh.n <= 0 || sh.k <= 0 || (*e && *e != ',')) {
+      std::fprintf(stderr, "AB_SIZES: bad entry at \"%s\"\n", s);
+      return 2;
+    }
+    sizes.push_back(sh);
+    s = e;
+    while (*s == ',') ++s;
   }
   // AB_2T=1: column halves on two threads; AB_2T=2: row halves. kiln::gemm (choose_grid) splits
   // 1024^3 by columns and 2048^3 by rows (there its two costs tie but for the packing term).
@@ -173,31 +191,38 @@ int main(int argc, char** argv) {
   long off = std::getenv("AB_OFFSET") ? std::atol(std::getenv("AB_OFFSET")) : 4;
   long ns = static_cast<long>(sizes.size());
   std::vector<Mat*> A, B, C, R;
-  for (long s : sizes) {
+  for (const Shape& sh : sizes) {
+    long len[4] = {sh.m * sh.k, sh.k * sh.n, sh.m * sh.n, sh.m * sh.n};
+    int w = 0;
     for (auto* v : {&A, &B, &C, &R}) {
-      v->push_back(new Mat(s * s + off));
+      v->push_back(new Mat(len[w++] + off));
       v->back()->p += off;
     }
-    for (long i = 0; i < s * s; ++i) {
-      A.back()->p[i] = float(std::rand()) / RAND_MAX - 0.5f;
-      B.back()->p[i] = float(std::rand()) / RAND_MAX - 0.5f;
-    }
+    for (long i = 0; i < len[0]; ++i) A.back()->p[i] = float(std::rand()) / RAND_MAX - 0.5f;
+    for (long i = 0; i < len[1]; ++i) B.back()->p[i] = float(std::rand()) / RAND_MAX - 0.5f;
   }
   auto gemm_of = [&](long z, float* c) {
-    long s = sizes[z];
-    return kiln::Gemm<float>{A[z]->p, B[z]->p, c, s, s, s, s, 1, s, 1, s, false};
+    const Shape& h = sizes[z];
+    return kiln::Gemm<float>{A[z]->p, B[z]->p, c, h.m, h.n, h.k, h.k, 1,
+                             h.tb ? 1 : h.n, h.tb ? h.k : 1, h.n, false};
+  };
+  // Small products run several times per timed sample (about 2e8 flops), so each sample is long
+  // against the clock's cost.
+  auto reps_of = [&](long z) {
+    double f = 2.0 * sizes[z].m * sizes[z].n * sizes[z].k;
+    return f >= 2e8 ? 1L : static_cast<long>(2e8 / f);
   };
   // Correctness: every variant against variant 0 (summation order may differ with KC).
   for (long z = 0; z < ns; ++z) {
-    long s = sizes[z];
+    long m = sizes[z].m, n = sizes[z].n;
     auto g0 = gemm_of(z, R[z]->p);
-    ks[0]->f32(g0, 0, s, 0, s);
+    ks[0]->f32(g0, 0, m, 0, n);
     for (int v = 1; v < NVAR; ++v) {
       auto g = gemm_of(z, C[z]->p);
-      ks[v]->f32(g, 0, s, 0, s);
+      ks[v]->f32(g, 0, m, 0, n);
       double maxerr = 0;
-      for (long i = 0; i < s * s; ++i) maxerr = std::fmax(maxerr, std::fabs(double(C[z]->p[i]) - R[z]->p[i]));
-      if (maxerr > 1e-3) std::printf("MISMATCH %s at %ld: %g\n", names[v], s, maxerr);
+      for (long i = 0; i < m * n; ++i) maxerr = std::fmax(maxerr, std::fabs(double(C[z]->p[i]) - R[z]->p[i]));
+      if (maxerr > 1e-3) std::printf("MISMATCH %s at shape %ld: %g\n", names[v], z, maxerr);
     }
   }
   double peak = 0;
@@ -219,7 +244,7 @@ int main(int argc, char** argv) {
       peak = std::fmax(peak, p);
     }
     for (long z = 0; z < ns; ++z) {
-      long s = sizes[z];
+      long m = sizes[z].m, n = sizes[z].n, reps = reps_of(z);
       for (int vv = 0; vv < NVAR; ++vv) {
         // Rotate which variant runs first: the first call after a size change finds the
         // matrices out of cache.
@@ -227,22 +252,24 @@ int main(int argc, char** argv) {
         auto g = gemm_of(z, C[z]->p);
         fifo(true);
         double t0 = cpu_now();
-        ks[v]->f32(g, 0, s, 0, s);
-        double t = cpu_now() - t0;
+        for (long q = 0; q < reps; ++q) ks[v]->f32(g, 0, m, 0, n);
+        double t = (cpu_now() - t0) / reps;
         fifo(false);
         rest(t);
         if (t < best1[v * ns + z]) best1[v * ns + z] = t;
         cur[v] = t;
         if (two) {
-          long nr = ks[v]->nr32, half = ((s / nr + 1) / 2) * nr;
-          long mr = ks[v]->mr32, mhalf = ((s / mr + 1) / 2) * mr;
+          long nr = ks[v]->nr32, half = ((n / nr + 1) / 2) * nr;
+          long mr = ks[v]->mr32, mhalf = ((m / mr + 1) / 2) * mr;
           double tt[2];
           auto work = [&](int h) {
             fifo(true);
             double u0 = cpu_now();
-            if (two == 2) ks[v]->f32(g, h ? mhalf : 0, h ? s : mhalf, 0, s);
-            else ks[v]->f32(g, 0, s, h ? half : 0, h ? s : half);
-            tt[h] = cpu_now() - u0;
+            for (long q = 0; q < reps; ++q) {
+              if (two == 2) ks[v]->f32(g, h ? mhalf : 0, h ? m : mhalf, 0, n);
+              else ks[v]->f32(g, 0, m, h ? half : 0, h ? n : half);
+            }
+            tt[h] = (cpu_now() - u0) / reps;
             fifo(false);
           };
           std::thread th(work, 1);
@@ -260,9 +287,11 @@ int main(int argc, char** argv) {
   for (int v = 0; v < NVAR; ++v) {
     std::printf("%-28s", names[v]);
     for (long z = 0; z < ns; ++z) {
-      long s = sizes[z];
-      double gf = 2.0 * s * s * s / best1[v * ns + z] / 1e9;
-      std::printf("  %ld: %5.1f GF %.3f", s, gf, gf / peak);
+      const Shape& h = sizes[z];
+      double gf = 2.0 * h.m * h.n * h.k / best1[v * ns + z] / 1e9;
+      if (h.m == h.n && h.n == h.k && !h.tb) std::printf("  %ld:", h.m);
+      else std::printf("  %ldx%ldx%ld%s:", h.m, h.n, h.k, h.tb ? "Bt" : "");
+      std::printf(" %5.1f GF %.3f", gf, gf / peak);
       if (two) std::printf(" 2T x%.2f", best1[v * ns + z] / best2[v * ns + z]);
       auto& rv = ratio[v * ns + z];
       std::sort(rv.begin(), rv.end());

@@ -4,9 +4,9 @@
 # Usage: bench/native/gemm_ab.sh ROUNDS VARIANT...
 # where each VARIANT is DIR[:FLAGS]: a directory holding gemm_avx2.cc / gemm_avx512.cc (and the
 # gemm*.h/.inc it includes), compiled with extra FLAGS (e.g. "native/src:-DKILN_AVX2_S=6,2,256,256,960").
-# `git:REF` as DIR takes native/src at that git ref. Env: AB_SIZES=1024,2048, AB_2T=1 (column
-# halves on two threads) or AB_2T=2 (row halves, the split kiln::gemm picks at 2048^3),
-# AB_FIFO=1 (see gemm_ab.cc), AB_ISA=avx512 (time gemm_avx512.cc's kernels instead).
+# `git:REF` as DIR takes native/src at that git ref. Env: AB_SIZES=1024,2048 (S for S^3, or
+# MxNxK with an optional Bt suffix for B stored transposed), AB_2T=1 (column halves on two
+# threads) or AB_2T=2 (row halves, the split kiln::gemm picks at 2048^3), AB_FIFO=1 (see gemm_ab.cc), AB_ISA=avx512 (time gemm_avx512.cc's kernels instead).
 set -e
 cd "$(dirname "$0")/../.."
 rounds=$1; shift

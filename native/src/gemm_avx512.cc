@@ -95,19 +95,31 @@ struct F64 {
 
 #include "gemm_kernel.inc"
 
-// MR, NV (vectors across), KC, NC, MC. Single precision on Zen 4: a 6x64 tile with a 512-deep
-// k block (B block 512x384 = 768 KiB in the 1 MiB L2) ran 1.07-1.08x the 12x32 tile with KC 256,
-// NC 512 at 1024^3 and 2048^3 (median paired thread-CPU-time ratio, bench/native/gemm_ab.sh with
-// AB_ISA=avx512): half the passes over C, and six C rows per tile instead of twelve.
+// MR, NV (vectors across), KC, NC, MC. Two single-precision tiles: the large one pays off only
+// where C and the k extent are large. On Zen 4 (thread CPU time, bench/native/gemm_ab.sh with
+// AB_ISA=avx512), 6x64 with a 512-deep k block (B block 512x384 = 768 KiB in the 1 MiB L2) ran
+// 1.05-1.08x the 12x32 tile at 1024^3 and 2048^3 (half the passes over C, six C rows per tile
+// instead of twelve), the same at 512^3, but 0.96x on MLP-sized products with a transposed B
+// 784 wide (the 64-wide panels pad 784 to 832 and pack B in four transposes per 16 k).
 #ifndef KILN_A512_S
-#define KILN_A512_S 6, 4, 512, 384, 2400
+#define KILN_A512_S 12, 2, 256, 512, 2400
+#endif
+#ifndef KILN_A512_SL
+#define KILN_A512_SL 6, 4, 512, 384, 2400
 #endif
 #ifndef KILN_A512_D
 #define KILN_A512_D 8, 3, 192, 384, 2400
 #endif
 
+// A rectangle takes the large tile from 2^28 multiply-adds (512x512x1024) with k >= 512 and at
+// least 256 columns, the region measured above (1024^3, 2048^3 and their halves on 2 threads).
+inline bool large_f32(const Gemm<float>& g, long m0, long m1, long n0, long n1) {
+  return g.k >= 512 && n1 - n0 >= 256 && (m1 - m0) * (n1 - n0) * g.k >= (1L << 28);
+}
+
 void rect_f32(const Gemm<float>& g, long m0, long m1, long n0, long n1) {
-  gemm_rect<F32, KILN_A512_S>(g, m0, m1, n0, n1);
+  if (large_f32(g, m0, m1, n0, n1)) gemm_rect<F32, KILN_A512_SL>(g, m0, m1, n0, n1);
+  else gemm_rect<F32, KILN_A512_S>(g, m0, m1, n0, n1);
 }
 void rect_f64(const Gemm<double>& g, long m0, long m1, long n0, long n1) {
   gemm_rect<F64, KILN_A512_D>(g, m0, m1, n0, n1);
@@ -118,7 +130,12 @@ struct Tile {
   static constexpr int mr = MR, nv = NV;
 };
 using TileS = Tile<KILN_A512_S>;
+using TileSL = Tile<KILN_A512_SL>;
 using TileD = Tile<KILN_A512_D>;
+// The dispatcher sizes its grid cells and its narrow-product test by the small tile (kSet below),
+// as before the large one existed. Its row steps must still be whole large tiles; a column step of
+// an odd number of 32-wide panels leaves one partial 64-wide panel per cell (the edge path).
+static_assert(TileS::mr % TileSL::mr == 0, "a small f32 tile's rows must be whole large tiles");
 
 const KernelSet kSet = {"avx512f", rect_f32, rect_f64, TileS::mr, TileS::nv * 16,
                         TileD::mr, TileD::nv * 8};

@@ -1,6 +1,6 @@
 // Native GEMM against a naive triple loop (float64 accumulation) on contiguous, transposed,
 // sliced, broadcast-batch, odd-sized and empty operands, for every kernel set this CPU runs,
-// on 1 and 2 threads.
+// on 1 and 2 threads; and AVX-512's large-tile path on products big enough to take it.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { View } from '../../src/backend/backend.js';
@@ -59,8 +59,11 @@ function batchOffset(v: View, bidx: number[], rank: number): number {
   return o;
 }
 
-/** Checks out (= init + a·b when accumulating) element by element with a K-scaled bound. */
-function check(a: Mat, b: Mat, o: Mat, init: number, label: string): void {
+/**
+ * Checks out (= init + a·b when accumulating) element by element with a K-scaled bound: every
+ * row, or with `rowStep` > 1 every rowStep-th row plus the last 12 (all columns of each).
+ */
+function check(a: Mat, b: Mat, o: Mat, init: number, label: string, rowStep = 1): void {
   const r = o.shape.length;
   const [m, n] = [o.shape[r - 2]!, o.shape[r - 1]!];
   const k = a.shape[a.shape.length - 1]!;
@@ -79,6 +82,7 @@ function check(a: Mat, b: Mat, o: Mat, init: number, label: string): void {
     const ob = batchOffset(b, bidx, r);
     const oo = batchOffset(o, bidx, r);
     for (let i = 0; i < m; i++) {
+      if (i % rowStep !== 0 && i < m - 12) continue;
       for (let j = 0; j < n; j++) {
         let s = 0;
         let mag = 0;
@@ -249,6 +253,42 @@ if (binding === null) {
       });
     }
   }
+
+  // gemm_avx512.cc switches float32 rectangles of >= 2^28 multiply-adds with k >= 512 and
+  // n >= 256 to its second (6x64, 512-deep) tile. None of the cases above is that large; these
+  // are, with ragged rows, columns and k blocks: on 1 thread, and on 2 (split into column halves
+  // of 288 and 257, each still large, the second starting mid-row). Every 5th row and the last 12
+  // are checked, all columns of each: the naive loop over all of them would take most of a minute.
+  describe('native GEMM, avx512f kernels, large-tile products (float32)', () => {
+    const cases: [Case, number][] = [
+      [{ name: 'contiguous 601x460x1000', make: (d) => rowMajor(d, 601, 460, 1000) }, 1],
+      [
+        {
+          name: 'transposed A and B 601x460x1000',
+          make: (d) => ({
+            a: view(d, [601, 1000], [1, 601], 3),
+            b: view(d, [1000, 460], [1, 1000]),
+            oshape: [601, 460],
+          }),
+        },
+        1,
+      ],
+      [{ name: 'contiguous 1010x545x1040', make: (d) => rowMajor(d, 1010, 545, 1040) }, 2],
+    ];
+    for (const [c, threads] of cases) {
+      test(`${c.name}, ${threads} thread(s)`, (t) => {
+        if (!nat.setGemmKernel('avx512f')) {
+          t.skip('this CPU cannot run the avx512f kernels');
+          return;
+        }
+        nat.setNumThreads(threads);
+        const { a, b, oshape } = c.make('float32');
+        const acc = out('float32', oshape, 0.25);
+        nat.matmul(a, b, acc, true);
+        check(a, b, acc, 0.25, `avx512f/${threads}t ${c.name} (accumulate)`, 5);
+      });
+    }
+  });
 
   describe('native GEMM, default kernels, 3 threads on fewer cores', () => {
     for (const c of cases) {
