@@ -29,6 +29,7 @@
         "native/src/conv_pool_train.cc",
         "native/src/gemm.cc",
         "native/src/gemm_generic.cc",
+        "native/src/linear_addon.cc",
         "native/src/ops_addon.cc",
         "native/src/pool.cc",
         "native/src/window_addon.cc"

@@ -14,6 +14,7 @@ void register_ops(napi_env env, napi_value exports);     // ops_addon.cc
 void register_window(napi_env env, napi_value exports);  // window_addon.cc
 void register_conv(napi_env env, napi_value exports);    // conv_addon.cc
 void register_conv_pool(napi_env env, napi_value exports);  // conv_pool_addon.cc
+void register_linear(napi_env env, napi_value exports);     // linear_addon.cc
 }
 
 namespace {
@@ -132,6 +133,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kiln::register_window(env, exports);
   kiln::register_conv(env, exports);
   kiln::register_conv_pool(env, exports);
+  kiln::register_linear(env, exports);
   return exports;
 }
 

@@ -214,6 +214,43 @@ void gemm_serial(const Gemm<double>& g) {
   if (g.m > 0 && g.n > 0) rect_full(k.f64, g, k.mr64, k.nr64);
 }
 
+int kernel_id() {
+  const KernelSet* k = &ks();
+  return k == kernels_avx512() ? 1 : k == kernels_avx2() ? 2 : 3;
+}
+long packed_len_f32(long k, long n) { return ks().packed_len32(k, n); }
+void pack_f32(const float* b, long k, long n, long sbk, long sbn, float* dst) {
+  ks().pack32(b, k, n, sbk, sbn, dst);
+}
+
+namespace {
+struct PackedJob {
+  const PackedGemm<float>* g;
+  void (*rect)(const PackedGemm<float>&, long, long);
+  long mstep;
+};
+void run_packed(void* ctx, long t) {
+  auto& j = *static_cast<PackedJob*>(ctx);
+  long m0 = t * j.mstep, m1 = m0 + j.mstep < j.g->m ? m0 + j.mstep : j.g->m;
+  j.rect(*j.g, m0, m1);
+}
+}  // namespace
+
+void gemm_packed_f32(const PackedGemm<float>& g) {
+  const KernelSet& k = ks();
+  if (g.m <= 0 || g.n <= 0) return;
+  int threads = pool_threads();
+  long tiles = (g.m + k.mr32 - 1) / k.mr32;
+  // B is packed once for all, so rows split across threads with nothing repeated.
+  if (threads <= 1 || g.m * g.n * g.k < g_par_min || tiles < 2) {
+    k.rect_packed32(g, 0, g.m);
+    return;
+  }
+  long tasks = tiles < threads ? tiles : threads;
+  PackedJob j{&g, k.rect_packed32, (tiles + tasks - 1) / tasks * k.mr32};
+  pool_run((g.m + j.mstep - 1) / j.mstep, run_packed, &j);
+}
+
 namespace {
 bool select_impl(const char* name) {
   const KernelSet* cands[] = {kernels_avx512(), kernels_avx2(), kernels_generic()};

@@ -9,6 +9,7 @@ import {
 import { empty } from '../ops/core.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
+import { bumpStorageVersion } from '../tensor/storage-version.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { setGradEnabled } from './grad-mode.js';
 import { LeafHookRunner, runHooks } from './hooks.js';
@@ -99,6 +100,7 @@ class Slots {
     const inPlace = existing.isContiguous() && existing.dtype === g.dtype && !existing.requiresGrad;
     if (inPlace && !this.claimed.has(existing.storage)) {
       backend().binary('add', existing, g.expand(existing.shape), existing);
+      bumpStorageVersion(existing.storage);
       return existing;
     }
     const sum = existing.add(g).detach();

@@ -15,6 +15,7 @@
  * that write every element of their output may receive one.
  */
 import { allocStorage, type DType, dtypeOfArray, type TypedArray } from '../tensor/dtype.js';
+import { bumpStorageVersion } from '../tensor/storage-version.js';
 
 /**
  * At or below this many bytes V8 keeps a typed array on its own heap (collected cheaply with
@@ -58,6 +59,8 @@ export function takeStorage(dtype: DType, n: number): TypedArray {
   if (reused) {
     freeBytes -= reused.byteLength;
     graphOwned.delete(reused);
+    // Its next owner overwrites it: caches of what it held before are stale.
+    bumpStorageVersion(reused);
     s = reused;
   } else {
     s = allocStorage(dtype, n);

@@ -1,4 +1,5 @@
 import { type LoadStateDictOptions, type LoadStateDictResult, Module } from '../nn/module.js';
+import { bumpStorageVersion } from '../tensor/storage-version.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Callback } from '../train/callback.js';
 import { DistributedError } from './errors.js';
@@ -179,8 +180,10 @@ function broadcastFromRank0(pg: RawProcessGroup, tensors: readonly Tensor[]): vo
     at = 0;
     for (const t of list) {
       const n = t.numel();
-      if (t.isContiguous()) t.storage.set(flat.subarray(at, at + n), t.offset);
-      else
+      if (t.isContiguous()) {
+        t.storage.set(flat.subarray(at, at + n), t.offset);
+        bumpStorageVersion(t.storage);
+      } else
         throw new DistributedError(
           'DistributedDataParallel: parameters and buffers must be contiguous',
         );

@@ -3,6 +3,7 @@ import type { BinaryOp } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
 import { isFloat } from '../tensor/dtype.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../tensor/errors.js';
+import { bumpStorageVersion } from '../tensor/storage-version.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { broadcastView, scalar } from './core.js';
 import { cast } from './elementwise.js';
@@ -23,6 +24,8 @@ function checkWritable(t: Tensor, op: string): void {
       `${op}: cannot write in place to an expanded view of shape ${fmtShape(t.shape)}; clone() it first`,
     );
   }
+  // Caches of the old contents (packed Linear weights) must see the write.
+  bumpStorageVersion(t.storage);
 }
 
 function operand(t: Tensor, o: Tensor | number, op: string): Tensor {

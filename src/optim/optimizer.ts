@@ -3,6 +3,7 @@ import { recycleStorage } from '../backend/storage-pool.js';
 import { zerosLike } from '../ops/creation.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { fmtShape, ValueError } from '../tensor/errors.js';
+import { bumpStorageVersion } from '../tensor/storage-version.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Options every optimizer has. */
@@ -236,6 +237,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       state = {};
       this.state.set(param, state);
     }
+    bumpStorageVersion(target.storage);
     this.update({
       p: target.storage,
       pOff: target.offset,

@@ -2,6 +2,7 @@ import type { Backend, View } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import { getBackend, registerBackend } from '../registry.js';
 import type { NativeConv } from './conv.js';
+import type { NativeLinear } from './linear.js';
 import { loadNative, type NativeBinding } from './loader.js';
 
 let binding: NativeBinding | null = null;
@@ -80,6 +81,24 @@ export function nativeBinding(): NativeBinding | null {
  */
 export function fusedOptimizer(): NativeBinding | null {
   return binding !== null && getBackend() === 'native' ? binding : null;
+}
+
+let linearEnabled = process.env.KILN_LINEAR_PACK !== '0';
+
+/**
+ * The addon's Linear over cached packed weights when the native backend is the active one and
+ * it is enabled (`KILN_LINEAR_PACK=0` or `setPackedLinear(false)` turn it off, for A/B
+ * benchmarks), else null: Linear then runs as matmul + bias add.
+ */
+export function packedLinear(): NativeLinear | null {
+  return linearEnabled && binding !== null && getBackend() === 'native' ? binding.linear : null;
+}
+
+/** Turns the packed-weight Linear on or off; returns the old setting. */
+export function setPackedLinear(enabled: boolean): boolean {
+  const was = linearEnabled;
+  linearEnabled = enabled;
+  return was;
 }
 
 let convEnabled = process.env.KILN_CONV_FUSED !== '0';

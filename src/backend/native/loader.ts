@@ -6,11 +6,17 @@ import type { View } from '../backend.js';
 import { type NativeConv, type RawConv, wrapConv } from './conv.js';
 import type { RawConvPool } from './conv-pool.js';
 import { paramLayoutMismatch, type RawLayouts } from './layouts.js';
+import { type NativeLinear, type RawLinear, wrapLinear } from './linear.js';
 import { type NativeOps, opTableMismatch, type RawOps, wrapOps } from './ops.js';
 import { type NativeWindow, type RawWindow, wrapWindow } from './window.js';
 
 /** The raw exports of `build/Release/kiln_native.node` (see native/src/addon.cc). */
-interface RawAddon extends RawOps, RawWindow, Partial<RawConv & RawConvPool>, Partial<RawLayouts> {
+interface RawAddon
+  extends RawOps,
+    RawWindow,
+    Partial<RawConv & RawConvPool>,
+    Partial<RawLayouts>,
+    Partial<RawLinear> {
   matmul(a: View['storage'], b: View['storage'], out: View['storage'], params: Float64Array): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -37,6 +43,8 @@ export interface NativeBinding extends NativeOps, NativeWindow {
   setGemmKernel(name: string): boolean;
   /** The fused convolution kernels, or null when this addon build lacks them. */
   readonly conv: NativeConv | null;
+  /** The Linear over a cached packed weight, or null when this addon build lacks it. */
+  readonly linear: NativeLinear | null;
 }
 
 export type NativeLoadResult =
@@ -66,6 +74,7 @@ function wrap(raw: RawAddon): NativeBinding {
     ...wrapOps(raw),
     ...wrapWindow(raw),
     conv: wrapConv(raw),
+    linear: wrapLinear(raw),
     matmul(a: View, b: View, out: View, accumulate = false): void {
       const os = out.shape;
       const r = os.length;
