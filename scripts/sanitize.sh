@@ -28,7 +28,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
   CXXFLAGS="$san" LDFLAGS="-fsanitize=address,undefined" node "$gyp" build --jobs=max $nodedir
 )
 addon="$src/build/Release/kiln_native.node"
-tests=${KILN_SANITIZE_TESTS:-"test/backend/native-ops.test.ts test/backend/native-reduce.test.ts test/backend/native-window.test.ts test/backend/native-gemm.test.ts test/backend/native-conv.test.ts test/backend/native-conv-direct.test.ts"}
+tests=${KILN_SANITIZE_TESTS:-"test/backend/native-ops.test.ts test/backend/native-reduce.test.ts test/backend/native-window.test.ts test/backend/native-gemm.test.ts test/backend/native-conv.test.ts test/backend/native-conv-direct.test.ts test/backend/native-conv-nan.test.ts test/backend/native-linear-pack.test.ts"}
 preload="$(g++ -print-file-name=libasan.so) $(g++ -print-file-name=libubsan.so)"
 log="$out/sanitize.log"
 echo "sanitize: running $tests against $addon"

@@ -130,26 +130,48 @@ bool relu_pool_few(const convw::Kernels* k, const Shape& s, const float* x,
   return true;
 }
 
+// Whether any of `len` floats from p (step st) is an inf or a NaN (all exponent bits set). An
+// integer OR over the lanes, so the unit-step loop vectorizes (a strided bool loop ran scalar
+// and took 15% of the MNIST CNN's second convolution at batch 64).
+bool any_non_finite(const float* p, long len, long st) {
+  constexpr uint32_t kExp = 0x7f800000u;
+  uint32_t any = 0;
+  if (st == 1) {
+    for (long j = 0; j < len; ++j) {
+      uint32_t b;
+      std::memcpy(&b, p + j, sizeof b);
+      any |= uint32_t((b & kExp) == kExp);
+    }
+  } else {
+    for (long j = 0; j < len; ++j) {
+      uint32_t b;
+      std::memcpy(&b, p + j * st, sizeof b);
+      any |= uint32_t((b & kExp) == kExp);
+    }
+  }
+  return any != 0;
+}
+
 // Whether the n samples of x (view xv, [c][h][w] each) or the count weights at w hold an inf or
 // NaN: the Winograd transforms mix a tile's inputs (inf - inf, inf * 0), so their output would
 // not be the convolution's there; the direct kernels then run. One pass over the input, a
 // small fraction of the convolution's work.
 bool non_finite(const float* x, const win::Strided& xv, long n, long c, long h, long w,
                 const float* wt, long count) {
-  auto bad = [](float v) {
-    uint32_t b;
-    std::memcpy(&b, &v, sizeof b);
-    return (b & 0x7f800000u) == 0x7f800000u;
-  };
-  bool any = false;
-  for (long i = 0; i < count; ++i) any |= bad(wt[i]);
-  for (long s = 0; s < n && !any; ++s)
-    for (long ci = 0; ci < c; ++ci)
-      for (long i = 0; i < h; ++i) {
-        const float* r = x + xv.off + s * xv.st[0] + ci * xv.st[1] + i * xv.st[2];
-        for (long j = 0; j < w; ++j) any |= bad(r[j * xv.st[3]]);
+  if (any_non_finite(wt, count, 1)) return true;
+  // Contiguous planes are one run each.
+  const bool planes = xv.st[3] == 1 && xv.st[2] == w;
+  for (long s = 0; s < n; ++s)
+    for (long ci = 0; ci < c; ++ci) {
+      const float* plane = x + xv.off + s * xv.st[0] + ci * xv.st[1];
+      if (planes) {
+        if (any_non_finite(plane, h * w, 1)) return true;
+        continue;
       }
-  return any;
+      for (long i = 0; i < h; ++i)
+        if (any_non_finite(plane + i * xv.st[2], w, xv.st[3])) return true;
+    }
+  return false;
 }
 
 }  // namespace
