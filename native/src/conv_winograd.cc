@@ -73,27 +73,55 @@ void transform_filters(const float* w, long o, long c, long cp, long op, float* 
   }
 }
 
+// Whether any of `len` floats from p (step st) is an inf or a NaN (all exponent bits set). An
+// integer OR over the lanes, so the unit-step loop vectorizes (a strided bool loop ran scalar
+// and took 15% of the MNIST CNN's second convolution at batch 64).
+bool any_non_finite(const float* p, long len, long st) {
+  constexpr uint32_t kExp = 0x7f800000u;
+  uint32_t any = 0;
+  if (st == 1) {
+    for (long j = 0; j < len; ++j) {
+      uint32_t b;
+      std::memcpy(&b, p + j, sizeof b);
+      any |= uint32_t((b & kExp) == kExp);
+    }
+  } else {
+    for (long j = 0; j < len; ++j) {
+      uint32_t b;
+      std::memcpy(&b, p + j * st, sizeof b);
+      any |= uint32_t((b & kExp) == kExp);
+    }
+  }
+  return any != 0;
+}
+
 // The transformed filters of the last few weights this thread saw, recognised by content (a
 // compare of the 3x3 weights costs far less than transforming them again, which dominated a
-// batch of one; weights updated in place simply miss).
-const float* cached_filters(const float* w, long o, long c, long cp, long op) {
+// batch of one; weights updated in place simply miss). `*finite`: whether the weights hold no
+// inf or NaN, found once per entry (the scan took 7% of a batch-1 MNIST CNN forward).
+const float* cached_filters(const float* w, long o, long c, long cp, long op, bool* finite) {
   struct Entry {
     std::vector<float> w, u;
     long o = 0, c = 0;
+    bool finite = true;
   };
   constexpr int kEntries = 4;
   thread_local Entry cache[kEntries];
   thread_local int next = 0;
   const size_t nw = static_cast<size_t>(o * c * 9);
   for (Entry& e : cache)
-    if (e.o == o && e.c == c && std::memcmp(e.w.data(), w, sizeof(float) * nw) == 0)
+    if (e.o == o && e.c == c && std::memcmp(e.w.data(), w, sizeof(float) * nw) == 0) {
+      *finite = e.finite;
       return e.u.data();
+    }
   Entry& e = cache[next];
   next = (next + 1) % kEntries;
   e.w.assign(w, w + nw);
   e.u.resize(static_cast<size_t>(16 * cp * op));
   e.o = o;
   e.c = c;
+  e.finite = !any_non_finite(w, static_cast<long>(nw), 1);
+  *finite = e.finite;
   transform_filters(w, o, c, cp, op, e.u.data());
   return e.u.data();
 }
@@ -130,35 +158,11 @@ bool relu_pool_few(const convw::Kernels* k, const Shape& s, const float* x,
   return true;
 }
 
-// Whether any of `len` floats from p (step st) is an inf or a NaN (all exponent bits set). An
-// integer OR over the lanes, so the unit-step loop vectorizes (a strided bool loop ran scalar
-// and took 15% of the MNIST CNN's second convolution at batch 64).
-bool any_non_finite(const float* p, long len, long st) {
-  constexpr uint32_t kExp = 0x7f800000u;
-  uint32_t any = 0;
-  if (st == 1) {
-    for (long j = 0; j < len; ++j) {
-      uint32_t b;
-      std::memcpy(&b, p + j, sizeof b);
-      any |= uint32_t((b & kExp) == kExp);
-    }
-  } else {
-    for (long j = 0; j < len; ++j) {
-      uint32_t b;
-      std::memcpy(&b, p + j * st, sizeof b);
-      any |= uint32_t((b & kExp) == kExp);
-    }
-  }
-  return any != 0;
-}
-
-// Whether the n samples of x (view xv, [c][h][w] each) or the count weights at w hold an inf or
-// NaN: the Winograd transforms mix a tile's inputs (inf - inf, inf * 0), so their output would
-// not be the convolution's there; the direct kernels then run. One pass over the input, a
-// small fraction of the convolution's work.
-bool non_finite(const float* x, const win::Strided& xv, long n, long c, long h, long w,
-                const float* wt, long count) {
-  if (any_non_finite(wt, count, 1)) return true;
+// Whether the n samples of x (view xv, [c][h][w] each) hold an inf or NaN: the Winograd
+// transforms mix a tile's inputs (inf - inf, inf * 0), so their output would not be the
+// convolution's there; the direct kernels then run (so too for such weights, see
+// cached_filters). One pass over the input, a small fraction of the convolution's work.
+bool non_finite(const float* x, const win::Strided& xv, long n, long c, long h, long w) {
   // Contiguous planes are one run each.
   const bool planes = xv.st[3] == 1 && xv.st[2] == w;
   for (long s = 0; s < n; ++s)
@@ -187,11 +191,12 @@ bool forward_relu_pool_fast(const Shape& s, const float* x, const win::Strided& 
   if (!k) return false;
   if (g.c * g.kh * g.kw <= 32 && tw >= 8) return relu_pool_few(k, s, x, xv, w, bias, out);
   if (g.kh != 3 || g.kw != 3 || g.c < 8) return false;
-  if (non_finite(x, xv, g.n, g.c, g.h, g.w, w, s.o * g.c * 9)) return false;
   const convd::Kernels* kd = convd::kernels_avx2();
   const long c = g.c, o = s.o, cp = round_up(c, 8), op = round_up(o, 16);
   const long tiles = th * tw, tp = round_up(tiles, 5), hp = 2 * th + 2, wp = 2 * tw + 2;
-  const float* u = cached_filters(w, o, c, cp, op);
+  bool w_finite = true;
+  const float* u = cached_filters(w, o, c, cp, op, &w_finite);
+  if (!w_finite || non_finite(x, xv, g.n, g.c, g.h, g.w)) return false;
   std::vector<float> bp(static_cast<size_t>(op), 0.f);
   if (bias) std::memcpy(bp.data(), bias, sizeof(float) * o);
   // Unpadded samples with contiguous planes go channels last in one transpose of the plane (the
