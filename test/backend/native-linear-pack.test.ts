@@ -55,7 +55,8 @@ function assertNearReference(
 }
 
 // [m, k, n]: batch 1 and 64 of the MNIST CNN's layers, register-tile and k-block edges, a
-// product large enough to split across threads, and a batch above one row block (MC).
+// product large enough to split across threads, and a batch above one row block (MC); all below
+// 2^28 multiply-adds, where the AVX-512 matmul would take its large tile with other k blocks.
 const SIZES: [number, number, number][] = [
   [1, 1600, 128],
   [64, 1600, 128],

@@ -19,7 +19,8 @@ export interface RawLinear {
 
 /**
  * The native float32 Linear over a weight packed once and kept: `out = x · wᵀ (+ bias)`, bit for
- * bit what the matmul and the bias add give, without repacking the weight on every call.
+ * bit what the matmul and the bias add give (below the AVX-512 large-tile size, see
+ * docs/design.md), without repacking the weight on every call.
  */
 export interface NativeLinear {
   /**
