@@ -62,6 +62,7 @@ export {
   ValueError,
 } from './tensor/errors.js';
 export { Generator, getRngState, manualSeed, setRngState } from './tensor/random.js';
+export { bumpStorageVersion, storageVersion } from './tensor/storage-version.js';
 export type { NestedNumbers } from './tensor/tensor.js';
 export { Tensor } from './tensor/tensor.js';
 export * as track from './track/index.js';

@@ -47,6 +47,11 @@ export class Tensor {
   private gradUnseen = false;
 
   constructor(
+    /**
+     * The typed array this tensor views. Writing into it directly is allowed, but caches derived
+     * from a storage's contents (the packed weight of a Linear in inference) only see writes made
+     * through kiln's ops; after writing `storage` yourself, call `k.bumpStorageVersion(storage)`.
+     */
     readonly storage: TypedArray,
     readonly shape: readonly number[],
     readonly strides: readonly number[],

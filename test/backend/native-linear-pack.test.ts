@@ -159,6 +159,13 @@ describe('native packed Linear', { skip }, () => {
       ['copy_', () => k.noGrad(() => fc.weight.copy_(k.randn([20, 30])))],
       ['fill_ of one row', () => k.noGrad(() => fc.weight.narrow(0, 3, 1).fill_(2))],
       ['init', () => k.nn.init.normal(fc.weight)],
+      [
+        'a direct storage write with the public bumpStorageVersion',
+        () => {
+          fc.weight.storage.fill(0.25, fc.weight.offset, fc.weight.offset + 30);
+          k.bumpStorageVersion(fc.weight.storage);
+        },
+      ],
     ];
     function stepWith(opt: k.optim.Optimizer): void {
       opt.zeroGrad();
