@@ -122,8 +122,9 @@ describe('decision thresholds', () => {
     assert.ok(rule, `no ${DECISION_FILE}:\n${r.out}`);
     assert.equal(rule.positive, 'yes');
     assert.equal(rule.metric, 'f1');
-    // Pooled validation rows of the 2 folds: each is a fifth of the 320 training rows.
-    assert.equal(rule.rows, 2 * 64);
+    // --folds 2 is a true 2-fold split: the threshold is chosen on the out-of-fold predictions
+    // of every one of the 320 training rows.
+    assert.equal(rule.rows, 320);
     assert.ok(rule.value >= rule.atHalf, 'chosen because it scores at least as well there');
     assert.match(r.out, new RegExp(`decision threshold: yes when p\\(yes\\) > ${rule.threshold}`));
     // The summary's test line (the last: the refit logs its own, at 0.5, before it).
