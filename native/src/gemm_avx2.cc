@@ -74,14 +74,7 @@ void rect_f64(const Gemm<double>& g, long m0, long m1, long n0, long n1) {
   gemm_rect<F64, 6, 2, 320, 192, 960>(g, m0, m1, n0, n1);
 }
 
-
-long packed_len32(long k, long n) { return packed_b_len<F32, KILN_AVX2_S>(k, n); }
-void pack32(const float* b, long k, long n, long sbk, long sbn, float* dst) {
-  pack_b_all<F32, KILN_AVX2_S>(b, k, n, sbk, sbn, dst);
-}
-void rect_packed32(const PackedGemm<float>& g, long m0, long m1) {
-  gemm_rect_packed<F32, KILN_AVX2_S>(g, m0, m1);
-}
+using Packed = PackedF32<F32, KILN_AVX2_S>;
 
 template <int MR, int NV, int, int, int>
 struct Tile {
@@ -90,7 +83,7 @@ struct Tile {
 using TileS = Tile<KILN_AVX2_S>;
 
 const KernelSet kSet = {"avx2", rect_f32, rect_f64, TileS::mr, TileS::nv * 8, 6, 8,
-                        packed_len32, pack32, rect_packed32};
+                        Packed::len, Packed::pack, Packed::rect};
 
 }  // namespace avx2
 

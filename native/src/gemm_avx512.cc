@@ -125,14 +125,8 @@ void rect_f64(const Gemm<double>& g, long m0, long m1, long n0, long n1) {
   gemm_rect<F64, KILN_A512_D>(g, m0, m1, n0, n1);
 }
 
-
-long packed_len32(long k, long n) { return packed_b_len<F32, KILN_A512_S>(k, n); }
-void pack32(const float* b, long k, long n, long sbk, long sbn, float* dst) {
-  pack_b_all<F32, KILN_A512_S>(b, k, n, sbk, sbn, dst);
-}
-void rect_packed32(const PackedGemm<float>& g, long m0, long m1) {
-  gemm_rect_packed<F32, KILN_A512_S>(g, m0, m1);
-}
+// Packed weights use the small tile at every size (see packed_b_len in gemm_kernel.inc).
+using Packed = PackedF32<F32, KILN_A512_S>;
 
 template <int MR, int NV, int, int, int>
 struct Tile {
@@ -147,7 +141,7 @@ using TileD = Tile<KILN_A512_D>;
 static_assert(TileS::mr % TileSL::mr == 0, "a small f32 tile's rows must be whole large tiles");
 
 const KernelSet kSet = {"avx512f", rect_f32, rect_f64, TileS::mr, TileS::nv * 16,
-                        TileD::mr, TileD::nv * 8, packed_len32, pack32, rect_packed32};
+                        TileD::mr, TileD::nv * 8, Packed::len, Packed::pack, Packed::rect};
 
 }  // namespace avx512
 

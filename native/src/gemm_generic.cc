@@ -35,24 +35,20 @@ struct Vec16 {
 
 #include "gemm_kernel.inc"
 
+// MR, NV, KC, NC, MC of the single-precision tile.
+#define KILN_GENERIC_S 4, 3, 256, 256, 512
+
 void rect_f32(const Gemm<float>& g, long m0, long m1, long n0, long n1) {
-  gemm_rect<Vec16<float>, 4, 3, 256, 256, 512>(g, m0, m1, n0, n1);
+  gemm_rect<Vec16<float>, KILN_GENERIC_S>(g, m0, m1, n0, n1);
 }
 void rect_f64(const Gemm<double>& g, long m0, long m1, long n0, long n1) {
   gemm_rect<Vec16<double>, 4, 3, 256, 192, 512>(g, m0, m1, n0, n1);
 }
 
-
-long packed_len32(long k, long n) { return packed_b_len<Vec16<float>, 4, 3, 256, 256, 512>(k, n); }
-void pack32(const float* b, long k, long n, long sbk, long sbn, float* dst) {
-  pack_b_all<Vec16<float>, 4, 3, 256, 256, 512>(b, k, n, sbk, sbn, dst);
-}
-void rect_packed32(const PackedGemm<float>& g, long m0, long m1) {
-  gemm_rect_packed<Vec16<float>, 4, 3, 256, 256, 512>(g, m0, m1);
-}
+using Packed = PackedF32<Vec16<float>, KILN_GENERIC_S>;
 
 const KernelSet kSet = {"generic", rect_f32, rect_f64, 4, 12, 4, 6,
-                        packed_len32, pack32, rect_packed32};
+                        Packed::len, Packed::pack, Packed::rect};
 
 }  // namespace generic
 

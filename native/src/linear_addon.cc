@@ -1,5 +1,5 @@
 // N-API entry points of the pre-packed float32 Linear (gemm.cc's gemm_packed_f32): a frozen
-// weight is packed once into a Float32Array that JS owns and caches (src/ops/linear-pack.ts),
+// weight is packed once into a Float32Array that JS owns and caches (src/backend/native/linear.ts),
 // and each later product reads the packing instead of repacking the weight. The array starts
 // with a header the products check, so a packing made for another kernel set, size or
 // alignment (V8 may give a new array another address) is refused and JS packs again.
