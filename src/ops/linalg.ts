@@ -139,13 +139,13 @@ export function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor
   // A weight that takes no gradient in this call (inference, frozen layers) is packed for the
   // GEMM once and kept until it is written (storageVersion), instead of on every call.
   const fast = dtype === 'float32' && n > 0 && k > 0 ? packedLinear() : null;
+  let biasAdded = false;
   if (fast !== null && !(cw.requiresGrad && isGradEnabled())) {
-    const unitBias = cb !== null && (cb.strides[0] === 1 || n === 1);
-    fast.forward(x2, cw, unitBias ? cb : null, out2);
-    if (cb && !unitBias) backend().binary('add', out2, broadcastView(cb, [rows, n]), out2);
+    biasAdded = cb !== null && (cb.strides[0] === 1 || n === 1);
+    fast.forward(x2, cw, biasAdded ? cb : null, out2);
   } else {
     backend().matmul(x2, wT, out2);
-    if (cb) backend().binary('add', out2, broadcastView(cb, [rows, n]), out2);
   }
+  if (cb && !biasAdded) backend().binary('add', out2, broadcastView(cb, [rows, n]), out2);
   return record('linear', out, cb ? [cx, cw, cb] : [cx, cw], [cx, cw]);
 }

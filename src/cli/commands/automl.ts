@@ -12,8 +12,8 @@ export const AUTOML_HELP = `kiln automl <data.csv> --target <column> [options]
 
 Searches preprocessing and MLP choices for a table (TPE, under a wall-clock budget), scoring
 each candidate by 5-fold (up to 2,000 training rows) or 3-fold (up to 10,000) cross-validation
-or one validation split,
-then refits the best on all training rows as a normal run folder, tested on held-out rows.
+or one validation split, then refits the best on all training rows as a normal run folder,
+tested on held-out rows.
 The run folder also holds ${AUTOML_FILES.config} (a kiln train config that reproduces the run)
 and ${AUTOML_FILES.leaderboard} (every trial); report.md gets an AutoML section. Unless
 --ensemble 1, up to N trials are chosen greedily by their validation predictions (Caruana et

@@ -61,6 +61,8 @@ class TrialWatch implements Callback {
   }
 }
 
+const BUDGET_RAN_OUT = 'the time budget ran out during this trial';
+
 /**
  * When one fold's training is abandoned and why: at the search's end, or earlier at the end of
  * the trial's own share of the search (`share`, a fraction), whichever comes first (epoch
@@ -82,7 +84,7 @@ export function trialDeadline(
         deadline: trialEnd,
         deadlineReason: `stopped at the most one trial may take (${Math.round(share * 100)}% of the search)`,
       }
-    : { deadline: searchEnd, deadlineReason: 'the time budget ran out during this trial' };
+    : { deadline: searchEnd, deadlineReason: BUDGET_RAN_OUT };
 }
 
 /**
@@ -129,7 +131,7 @@ export async function fitFold(
   const watch = new TrialWatch(
     options.deadline,
     options.onEpoch,
-    options.deadlineReason ?? 'the time budget ran out during this trial',
+    options.deadlineReason ?? BUDGET_RAN_OUT,
   );
   const trainer = new Trainer({
     model,
