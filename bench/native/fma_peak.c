@@ -4,13 +4,16 @@
 // 4, so 8 chains suffice) 8, 10, 12 and 14 chains all measured 91-97 GFLOP/s, the same within
 // run-to-run noise: the probe reaches the pipes' throughput, not a latency bound.
 // Built at bench time:
-//   cc -O3 -pthread bench/native/fma_peak.c -o fma_peak && ./fma_peak [threads]
-// Timed in thread CPU time, so other jobs on a shared machine do not lower it (the GEMM figures
-// beside it are wall time: equal on a quiet machine). Prints "isa gflops_1thread gflops_Nthreads".
+//   cc -O3 -pthread bench/native/fma_peak.c -o fma_peak && ./fma_peak [threads] [--wall]
+// Timed in thread CPU time by default, so other jobs on a shared machine do not lower it; with
+// --wall in wall-clock time, the clock bench/gemm.ts times the GEMM with, so the two can be
+// compared round by round (a vCPU the hypervisor takes away stops the GEMM's wall clock figure
+// but not a thread CPU time figure). Prints "isa gflops_1thread gflops_Nthreads".
 #include <immintrin.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define CHAINS 12
@@ -18,9 +21,11 @@
 #define BARRIER(v) __asm__ volatile("" : "+v"(v))
 #define ITERS 4000000L
 
+static clockid_t clock_id = CLOCK_THREAD_CPUTIME_ID;
+
 static double now(void) {
   struct timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  clock_gettime(clock_id, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
@@ -75,6 +80,7 @@ static void* worker(void* out) {
 
 int main(int argc, char** argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 2;
+  if (argc > 2 && strcmp(argv[2], "--wall") == 0) clock_id = CLOCK_MONOTONIC;
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
     puts("none 0 0");
