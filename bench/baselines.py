@@ -92,7 +92,14 @@ def baseline(run):
     target = spec["target"]
     missing = set(spec["missingValues"])
     columns, rows = read_rows(split["file"])
-    features = {f["column"] for f in spec["features"] if f["kind"] != "date"}
+    # Every column of the table but the target and dates, whatever kiln's run left out: the
+    # baseline is HGB with default settings on the table, not on kiln's choice of columns (an
+    # AutoML search may drop a high-cardinality column, which must not change the baseline).
+    features = {
+        name
+        for name, kind in spec["kinds"].items()
+        if name != spec["target"]["column"] and kind != "date"
+    }
     x, categorical, _ = encode(columns, rows, spec["kinds"], features, missing)
     t = columns.index(target["column"])
     train, test = np.array(split["train"]), np.array(split["test"])
