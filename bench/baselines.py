@@ -98,7 +98,7 @@ def baseline(run):
     features = {
         name
         for name, kind in spec["kinds"].items()
-        if name != spec["target"]["column"] and kind != "date"
+        if name != target["column"] and kind != "date"
     }
     x, categorical, _ = encode(columns, rows, spec["kinds"], features, missing)
     t = columns.index(target["column"])

@@ -175,10 +175,10 @@ function main(): void {
         // machine cannot favour one side.
         let g = 0;
         let ref = 'exe' in ob ? 0 : Number.NaN;
-        const probed = t === 1 && dtype === 'float32' && PROBED.includes(s.label);
+        const probed = 'exe' in probe && t === 1 && dtype === 'float32' && PROBED.includes(s.label);
         let p = 0;
         for (let round = 0; round < 3; round++) {
-          if (probed && 'exe' in probe) p = Math.max(p, fmaPeak(probe.exe, 1, true)[1]);
+          if (probed) p = Math.max(p, fmaPeak(probe.exe, 1, true)[1]);
           g = Math.max(g, nativeGflops(nat, dtype, s));
           if ('exe' in ob) ref = Math.max(ref, openblasGflops(ob.exe, dtype, t, s));
         }
@@ -204,10 +204,11 @@ function main(): void {
     );
   }
   if (typeof peak !== 'string' && dtype === 'float32') {
-    const share = (label: string) => (kilnAt.get(`${label} 1`)! / peak[1]).toFixed(2);
+    const oneThread = (label: string) => kilnAt.get(`${label} 1`)!;
+    const share = (label: string) => (oneThread(label) / peak[1]).toFixed(2);
     const inRounds = (label: string) => {
       const p = roundPeak.get(label)!;
-      return `${(kilnAt.get(`${label} 1`)! / p).toFixed(2)} (probe ${p.toFixed(1)})`;
+      return `${(oneThread(label) / p).toFixed(2)} (probe ${p.toFixed(1)})`;
     };
     const scale = kilnAt.get('2048^3 2')! / kilnAt.get('2048^3 1')!;
     console.log(
