@@ -24,6 +24,7 @@ struct F32 {
   static V loadu(const T* p) { return _mm512_loadu_ps(p); }
   static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
   static V bcast(const T* p) { return _mm512_set1_ps(*p); }
+  static V set1(T x) { return _mm512_set1_ps(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static __mmask16 mask(int n) { return static_cast<__mmask16>((1u << n) - 1u); }
@@ -101,6 +102,10 @@ struct F64 {
 // 1.05-1.08x the 12x32 tile at 1024^3 and 2048^3 (half the passes over C, six C rows per tile
 // instead of twelve), the same at 512^3, but 0.96x on MLP-sized products with a transposed B
 // 784 wide (the 64-wide panels pad 784 to 832 and pack B in four transposes per 16 k).
+// The large tile packs A and B inside its first micro-kernel calls (gemm_rect's Fuse): median
+// paired speedups on Zen 4 over four runs x1.023-1.041 at 1024^3, x0.99-1.026 at 2048^3 (x1.015
+// at 512x1024x512, x1.045 at 1024x784x1024 with B transposed, where only A is fused), bit-
+// identical results. The small tile gained nothing from it at 512^3 (x0.985), so it packs first.
 #ifndef KILN_A512_S
 #define KILN_A512_S 12, 2, 256, 512, 2400
 #endif
@@ -118,7 +123,7 @@ inline bool large_f32(const Gemm<float>& g, long m0, long m1, long n0, long n1) 
 }
 
 void rect_f32(const Gemm<float>& g, long m0, long m1, long n0, long n1) {
-  if (large_f32(g, m0, m1, n0, n1)) gemm_rect<F32, KILN_A512_SL>(g, m0, m1, n0, n1);
+  if (large_f32(g, m0, m1, n0, n1)) gemm_rect<F32, KILN_A512_SL, true>(g, m0, m1, n0, n1);
   else gemm_rect<F32, KILN_A512_S>(g, m0, m1, n0, n1);
 }
 void rect_f64(const Gemm<double>& g, long m0, long m1, long n0, long n1) {
