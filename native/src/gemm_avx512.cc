@@ -24,7 +24,6 @@ struct F32 {
   static V loadu(const T* p) { return _mm512_loadu_ps(p); }
   static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
   static V bcast(const T* p) { return _mm512_set1_ps(*p); }
-  static V set1(T x) { return _mm512_set1_ps(x); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static __mmask16 mask(int n) { return static_cast<__mmask16>((1u << n) - 1u); }
