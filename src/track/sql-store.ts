@@ -138,10 +138,11 @@ export class SqlStore extends StudyTables implements TrackStore {
     const killed = "UPDATE runs SET status = 'killed', end_time = heartbeat";
     // Runs of this host are judged by their pid instead: a live process may go quiet for long
     // (an epoch of synchronous compute starves its heartbeat timer) without having died.
-    await this.db.run(`${killed} WHERE status = 'running' AND heartbeat < ? AND host <> ?`, [
-      Date.now() - this.staleAfterMs,
-      this.host,
-    ]);
+    // Each UPDATE runs only for rows found first: reading must not take SQLite's write lock.
+    const staleRemote = "WHERE status = 'running' AND heartbeat < ? AND host <> ?";
+    const remote = [Date.now() - this.staleAfterMs, this.host];
+    const found = await this.db.all(`SELECT 1 FROM runs ${staleRemote} LIMIT 1`, remote);
+    if (found.length > 0) await this.db.run(`${killed} ${staleRemote}`, remote);
     const local = await this.db.all<{ id: string; pid: number }>(
       "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
       [this.host],

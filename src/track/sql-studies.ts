@@ -68,12 +68,19 @@ export class StudyTables {
     private readonly trialStaleAfterMs: number,
   ) {}
 
-  /** Trials whose heartbeat (when they send one) went stale fail, as Optuna's heartbeat does. */
+  /**
+   * Trials whose heartbeat (when they send one) went stale fail, as Optuna's heartbeat does.
+   * Looked for first and updated only when found: an UPDATE takes SQLite's write lock even when
+   * it matches nothing, and readers (the dashboard, `kiln runs`) should not queue behind writers.
+   */
   protected async reapTrials(): Promise<void> {
+    const stale = "WHERE state = 'running' AND heartbeat IS NOT NULL AND heartbeat < ?";
+    const before = Date.now() - this.trialStaleAfterMs;
+    const found = await this.db.all(`SELECT 1 FROM trials ${stale} LIMIT 1`, [before]);
+    if (found.length === 0) return;
     await this.db.run(
-      `UPDATE trials SET state = 'fail', end_time = heartbeat, error = ?
-        WHERE state = 'running' AND heartbeat IS NOT NULL AND heartbeat < ?`,
-      [HEARTBEAT_STOPPED, Date.now() - this.trialStaleAfterMs],
+      `UPDATE trials SET state = 'fail', end_time = heartbeat, error = ? ${stale}`,
+      [HEARTBEAT_STOPPED, before],
     );
   }
 

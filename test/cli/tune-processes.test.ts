@@ -5,7 +5,7 @@
 // study (completed trials intact, the killed one failed and replaced).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -68,10 +68,52 @@ async function waitForTrial(
   throw new Error(`no trial of ${name} matched within ${ms} ms`);
 }
 
+/** True once every thread of `pid` is stopped (state T in /proc), not just signalled. */
+function allThreadsStopped(pid: number): boolean {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.every((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // The state is the field after the parenthesized command name.
+    return /^[Tt]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!);
+  });
+}
+
+/**
+ * SIGSTOPs `child` at a moment it holds no write lock on the SQLite file `location`. A process
+ * frozen inside a write transaction (or half way through updating the WAL index) blocks every
+ * other writer and reader of the file until SQLite's busy timeout fails them with SQLITE_BUSY;
+ * that is SQLite's design, not something a test should trip over. So: stop, probe with a write
+ * transaction of our own, and if the lock is held, let the process run a little and try again.
+ */
+async function stopBetweenWrites(child: ChildProcess, location: string): Promise<void> {
+  const probe = new Database(location, { timeout: 250 });
+  try {
+    for (let attempt = 1; ; attempt++) {
+      child.kill('SIGSTOP');
+      while (!allThreadsStopped(child.pid!)) await sleep(1);
+      try {
+        probe.exec('BEGIN IMMEDIATE');
+        probe.exec('ROLLBACK');
+        return;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt === 100) throw e;
+        child.kill('SIGCONT');
+        await sleep(3 + attempt);
+      }
+    }
+  } finally {
+    probe.close();
+  }
+}
+
+const SLOW_EPOCHS = 120;
+const MID_TRIAL = 60;
+
 const slowConfig = (dir: string, store: string | null, trials: number) =>
   irisTuneConfig(dir, (doc) => {
-    // 30 epochs: a trial takes long enough (a few tenths of a second) to be killed mid-way.
-    doc.training = { epochs: 30, batchSize: 16 };
+    // A trial long enough (about a second) that a 30 ms poll surely sees it in its first
+    // MID_TRIAL epochs and kills it there, not after it has ended.
+    doc.training = { epochs: SLOW_EPOCHS, batchSize: 16 };
     doc.tune = {
       trials,
       metric: 'val_loss',
@@ -99,7 +141,7 @@ describe('kiln tune processes', () => {
       const doomed = await waitForTrial(store, 'iris-t', async (t) => {
         if (t.state !== 'running' || !t.runId) return false;
         const run = await store.getRun(t.runId);
-        return run?.pid === victim.child.pid && t.intermediate.length < 15;
+        return run?.pid === victim.child.pid && t.intermediate.length < MID_TRIAL;
       });
       victim.child.kill('SIGKILL');
       const results = await Promise.all(procs.map((p) => p.done));
@@ -163,7 +205,7 @@ describe('kiln tune processes', () => {
       doomed = await waitForTrial(
         store,
         'iris-t',
-        (t) => t.number === 2 && t.state === 'running' && t.intermediate.length < 15,
+        (t) => t.number === 2 && t.state === 'running' && t.intermediate.length < MID_TRIAL,
       );
       first.child.kill('SIGKILL');
       const killed = await first.done;
@@ -230,7 +272,7 @@ describe('kiln tune processes', () => {
       // The second process loads kiln anew and may start after the first has run every trial,
       // so the first is paused (SIGSTOP) once its first trial runs, until the second has one.
       await waitForTrial(s, 'iris-t', async (t) => (await runPid(t)) === pid);
-      first.child.kill('SIGSTOP');
+      await stopBetweenWrites(first.child, location);
       try {
         await waitForTrial(
           s,
@@ -292,7 +334,7 @@ describe('kiln tune processes', () => {
       await waitForTrial(
         store,
         'iris-t',
-        (t) => t.number === 1 && t.state === 'running' && t.intermediate.length < 15,
+        (t) => t.number === 1 && t.state === 'running' && t.intermediate.length < MID_TRIAL,
       );
       first.child.kill('SIGINT');
       const r = await first.done;

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
+import Database from 'better-sqlite3';
 import { ValueError } from '../../src/tensor/errors.js';
 import { FilterError } from '../../src/track/filter.js';
 import type { MetricPoint, TrackStore } from '../../src/track/types.js';
@@ -281,6 +282,28 @@ forEachStore('tracking store', (target) => {
       assert.equal((await store.getRun(quiet.id))!.status, 'running');
     });
   });
+
+  if (target.kind === 'sqlite')
+    it('reads while another connection holds the write lock: looking for stale rows writes nothing', async () => {
+      await withStore(target, async (store, location) => {
+        const study = await store.createStudy({ name: 's', direction: 'minimize' });
+        const trial = await store.createTrial(study.id);
+        await store.trialHeartbeat(trial.id);
+        const run = await store.createRun({ experiment: 'e', host: 'another-machine', pid: 1 });
+        // A writer of another process mid-transaction (or frozen there): every read that took
+        // the write lock would wait for SQLite's busy timeout and then fail with SQLITE_BUSY.
+        const writer = new Database(location, { timeout: 0 });
+        writer.exec('BEGIN IMMEDIATE');
+        try {
+          assert.equal((await store.listTrials(study.id))[0]!.state, 'running');
+          assert.equal((await store.getRun(run.id))!.status, 'running');
+          assert.equal((await store.listRuns()).length, 1);
+        } finally {
+          writer.exec('ROLLBACK');
+          writer.close();
+        }
+      });
+    });
 
   it('stores studies and numbers concurrent trials without gaps or repeats', async () => {
     await withStore(target, async (store) => {
