@@ -20,6 +20,10 @@ char g_features[64] = "";
 // at batch 32 and 128 ran 20-35% faster single-threaded, while 512^3 and larger products keep
 // their ~1.9x from two threads (KILN_GEMM_PAR_MIN overrides).
 long g_par_min = 1L << 24;
+// The same for products against pre-packed weights (frozen Linear layers at inference): no
+// packing pass to share out and no training step around them, so two threads pay from about
+// 2M multiply-adds, where each half still runs ~10 us (KILN_GEMM_PACKED_PAR_MIN overrides).
+long g_packed_par_min = 1L << 21;
 
 const KernelSet* detect() {
 #if defined(__x86_64__)
@@ -45,6 +49,8 @@ const KernelSet* init() {
   if (forced && *forced) select_impl(forced);
   const char* pm = std::getenv("KILN_GEMM_PAR_MIN");
   if (pm && *pm) g_par_min = std::atol(pm);
+  const char* ppm = std::getenv("KILN_GEMM_PACKED_PAR_MIN");
+  if (ppm && *ppm) g_packed_par_min = std::atol(ppm);
   return g_kernels.load();
 }
 
@@ -242,7 +248,7 @@ void gemm_packed_f32(const PackedGemm<float>& g) {
   int threads = pool_threads();
   long tiles = (g.m + k.mr32 - 1) / k.mr32;
   // B is packed once for all, so rows split across threads with nothing repeated.
-  if (threads <= 1 || g.m * g.n * g.k < g_par_min || tiles < 2) {
+  if (threads <= 1 || g.m * g.n * g.k < g_packed_par_min || tiles < 2) {
     k.rect_packed32(g, 0, g.m);
     return;
   }
