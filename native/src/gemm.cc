@@ -20,10 +20,14 @@ char g_features[64] = "";
 // at batch 32 and 128 ran 20-35% faster single-threaded, while 512^3 and larger products keep
 // their ~1.9x from two threads (KILN_GEMM_PAR_MIN overrides).
 long g_par_min = 1L << 24;
-// The same for products against pre-packed weights (frozen Linear layers at inference): no
-// packing pass to share out and no training step around them, so two threads pay from about
-// 2M multiply-adds, where each half still runs ~10 us (KILN_GEMM_PACKED_PAR_MIN overrides).
-long g_packed_par_min = 1L << 21;
+// The same for products against pre-packed weights (frozen Linear layers: evaluation,
+// prediction). Back to back, as in a serving loop, two threads already paid from 2^21 (the MNIST
+// MLP's first layer at batch 64 ran 1.6x faster), but spaced out between training steps, as in
+// validation and AutoML's trials, the split at 2^21 cost more than it saved (the churn search
+// fitted 57 trials in its budget instead of 69): the worker has gone to sleep by then, or the
+// second core is busy. So the default stays the training one; KILN_GEMM_PACKED_PAR_MIN=2097152
+// suits a process that only predicts.
+long g_packed_par_min = 1L << 24;
 
 const KernelSet* detect() {
 #if defined(__x86_64__)

@@ -54,10 +54,10 @@ function assertNearReference(
     }
 }
 
-// [m, k, n]: batch 1 and 64 of the MNIST CNN's layers and the MLP's first (split across
-// threads since the packed threshold is 2^21), register-tile and k-block edges, a product large
-// enough to split, and a batch above one row block (MC); all below 2^28 multiply-adds, where the
-// AVX-512 matmul would take its large tile with other k blocks.
+// [m, k, n]: batch 1 and 64 of the MNIST CNN's layers and the MLP's first, register-tile and
+// k-block edges, a product large enough to split across threads, and a batch above one row block
+// (MC); all below 2^28 multiply-adds, where the AVX-512 matmul would take its large tile with
+// other k blocks.
 const SIZES: [number, number, number][] = [
   [1, 1600, 128],
   [64, 1600, 128],
