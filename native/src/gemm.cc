@@ -21,12 +21,10 @@ char g_features[64] = "";
 // their ~1.9x from two threads (KILN_GEMM_PAR_MIN overrides).
 long g_par_min = 1L << 24;
 // The same for products against pre-packed weights (frozen Linear layers: evaluation,
-// prediction). Back to back, as in a serving loop, two threads already paid from 2^21 (the MNIST
-// MLP's first layer at batch 64 ran 1.6x faster), but spaced out between training steps, as in
-// validation and AutoML's trials, the split at 2^21 cost more than it saved (the churn search
-// fitted 57 trials in its budget instead of 69): the worker has gone to sleep by then, or the
-// second core is busy. So the default stays the training one; KILN_GEMM_PACKED_PAR_MIN=2097152
-// suits a process that only predicts.
+// prediction). Back to back, as in a serving loop, two threads already pay from 2^21 (the MNIST
+// MLP's forward at batch 64 ran 1.6x faster); the default stays the training one until the lower
+// value is measured inside training runs too (validation, AutoML's trials), where the calls come
+// spaced out. KILN_GEMM_PACKED_PAR_MIN=2097152 suits a process that only predicts.
 long g_packed_par_min = 1L << 24;
 
 const KernelSet* detect() {
