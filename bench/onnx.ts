@@ -14,12 +14,10 @@ import { parse } from 'yaml';
 import { buildModel } from '../src/cli/build.js';
 import type { LayerSpec } from '../src/cli/config.js';
 import * as k from '../src/index.js';
-import { row } from './util.js';
+import { row, settle } from './util.js';
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 3 : 9;
-/** Idle time before each contender's round (see timeAlternating). */
-const SETTLE_MS = 50;
 
 /**
  * Mean milliseconds per call of each contender over `n` calls, after `warm` calls each; rounds
@@ -34,10 +32,7 @@ async function timeAlternating(
   const best = fns.map(() => Infinity);
   for (let r = 0; r < rounds; r++) {
     for (const [j, fn] of fns.entries()) {
-      // A pause before each round: the previous contender's idle threads (onnxruntime's pool
-      // spins for a while after a run) otherwise hold a core into this one's round. Without it
-      // kiln's batch-64 rounds measured 1.5-2.5x slower right after onnxruntime's 2-thread ones.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await settle();
       const start = process.hrtime.bigint();
       for (let i = 0; i < n; i++) await fn();
       best[j] = Math.min(best[j]!, Number(process.hrtime.bigint() - start) / 1e6 / n);

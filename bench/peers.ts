@@ -9,6 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { settle } from './util.js';
 
 /** One contender: answers a command with seconds (or MiB for `rss`). */
 export interface Runner {
@@ -68,9 +69,6 @@ export async function startTorch(
   };
 }
 
-/** Idle time before each runner's round in bestOfRounds. */
-const SETTLE_MS = 50;
-
 /**
  * Runs `command` on every runner, `rounds` times in alternation, and returns each runner's
  * smallest answer (its best round).
@@ -83,9 +81,7 @@ export async function bestOfRounds(
   const best = runners.map(() => Number.POSITIVE_INFINITY);
   for (let r = 0; r < rounds; r++) {
     for (const [i, runner] of runners.entries()) {
-      // Idle threads of the runner before (OpenMP's and kiln's pools spin a while after work)
-      // would otherwise hold a core into this runner's round.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await settle();
       best[i] = Math.min(best[i]!, await runner.ask(command));
     }
   }

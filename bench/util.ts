@@ -21,3 +21,13 @@ export function rssMiB(): number {
 export function row(cells: (string | number)[], widths: number[]): string {
   return cells.map((c, i) => String(c).padStart(widths[i] ?? 10)).join('  ');
 }
+
+/**
+ * Waits before a contender's timed round in alternating rounds: the idle threads of the one
+ * before (onnxruntime's, OpenMP's and kiln's pools spin a while after work) would otherwise hold
+ * a core into it. Without the pause kiln's batch-64 inference rounds measured 1.5-2.5x slower
+ * right after onnxruntime's 2-thread ones.
+ */
+export function settle(ms = 50): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -135,21 +135,23 @@ export class SqlStore extends StudyTables implements TrackStore {
 
   /** Marks runs whose process is gone as killed: a dead pid on this host, else a stale heartbeat. */
   private async reap(): Promise<void> {
-    const killed = "UPDATE runs SET status = 'killed', end_time = heartbeat";
+    const killed = "status = 'killed', end_time = heartbeat";
     // Runs of this host are judged by their pid instead: a live process may go quiet for long
     // (an epoch of synchronous compute starves its heartbeat timer) without having died.
-    // Each UPDATE runs only for rows found first: reading must not take SQLite's write lock.
-    const staleRemote = "WHERE status = 'running' AND heartbeat < ? AND host <> ?";
-    const remote = [Date.now() - this.staleAfterMs, this.host];
-    const found = await this.db.all(`SELECT 1 FROM runs ${staleRemote} LIMIT 1`, remote);
-    if (found.length > 0) await this.db.run(`${killed} ${staleRemote}`, remote);
+    await this.updateFound(
+      'runs',
+      killed,
+      [],
+      "status = 'running' AND heartbeat < ? AND host <> ?",
+      [Date.now() - this.staleAfterMs, this.host],
+    );
     const local = await this.db.all<{ id: string; pid: number }>(
       "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
       [this.host],
     );
     for (const r of local)
       if (!processAlive(Number(r.pid)))
-        await this.db.run(`${killed} WHERE id = ? AND status = 'running'`, [r.id]);
+        await this.db.run(`UPDATE runs SET ${killed} WHERE id = ? AND status = 'running'`, [r.id]);
     await this.reapTrials();
   }
 

@@ -1,5 +1,5 @@
 import { ValueError } from '../tensor/errors.js';
-import type { Row, SqlDriver } from './driver.js';
+import type { Row, SqlDriver, SqlValue } from './driver.js';
 import type {
   NewStudy,
   NewTrial,
@@ -69,18 +69,33 @@ export class StudyTables {
   ) {}
 
   /**
-   * Trials whose heartbeat (when they send one) went stale fail, as Optuna's heartbeat does.
-   * Looked for first and updated only when found: an UPDATE takes SQLite's write lock even when
-   * it matches nothing, and readers (the dashboard, `kiln runs`) should not queue behind writers.
+   * `UPDATE table SET set WHERE where`, run only when a row matches. An UPDATE takes SQLite's
+   * write lock even when it matches nothing, and the reads that reap stale runs and trials (the
+   * dashboard, `kiln runs`) must not queue behind writers.
    */
+  protected async updateFound(
+    table: 'runs' | 'trials',
+    set: string,
+    setParams: readonly SqlValue[],
+    where: string,
+    whereParams: readonly SqlValue[],
+  ): Promise<void> {
+    const found = await this.db.all(`SELECT 1 FROM ${table} WHERE ${where} LIMIT 1`, whereParams);
+    if (found.length > 0)
+      await this.db.run(`UPDATE ${table} SET ${set} WHERE ${where}`, [
+        ...setParams,
+        ...whereParams,
+      ]);
+  }
+
+  /** Trials whose heartbeat (when they send one) went stale fail, as Optuna's heartbeat does. */
   protected async reapTrials(): Promise<void> {
-    const stale = "WHERE state = 'running' AND heartbeat IS NOT NULL AND heartbeat < ?";
-    const before = Date.now() - this.trialStaleAfterMs;
-    const found = await this.db.all(`SELECT 1 FROM trials ${stale} LIMIT 1`, [before]);
-    if (found.length === 0) return;
-    await this.db.run(
-      `UPDATE trials SET state = 'fail', end_time = heartbeat, error = ? ${stale}`,
-      [HEARTBEAT_STOPPED, before],
+    await this.updateFound(
+      'trials',
+      "state = 'fail', end_time = heartbeat, error = ?",
+      [HEARTBEAT_STOPPED],
+      "state = 'running' AND heartbeat IS NOT NULL AND heartbeat < ?",
+      [Date.now() - this.trialStaleAfterMs],
     );
   }
 
