@@ -31,7 +31,9 @@ describe('TPESampler kiln defaults', () => {
   it('refines a 2-D optimum more closely than the Optuna options (sum over seeds)', async () => {
     let kiln = 0;
     let optuna = 0;
-    for (let seed = 0; seed < 6; seed++) {
+    // Twenty seeds: over six the sums still swung with the random stream (one stream in ten
+    // failed the 0.7 margin); over sixty kiln's defaults win 48 and sum 8.0 against 22.1.
+    for (let seed = 0; seed < 20; seed++) {
       // Branin's minimum is 0.3979; count the excess over it.
       kiln += (await bestOf({}, seed)) - 0.3979;
       optuna += (await bestOf(OPTUNA, seed)) - 0.3979;

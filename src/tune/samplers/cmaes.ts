@@ -11,7 +11,7 @@ import type { FrozenTrial } from '../frozen-trial.js';
 import { IntersectionCache } from '../search-space.js';
 import type { Sampler, SearchSpace, StudyView } from '../view.js';
 import { CmaState } from './cmaes-core.js';
-import { checkKnown, clockSeed, RandomSampler } from './random.js';
+import { checkKnown, clockSeed, RandomSampler, spawnSeeds } from './random.js';
 
 /** Options of CmaEsSampler, Optuna's names in camelCase. @example `new k.tune.CmaEsSampler({ seed: 0, restartStrategy: 'ipop' })` */
 export interface CmaEsSamplerOptions {
@@ -76,9 +76,13 @@ export class CmaEsSampler implements Sampler {
     ) {
       throw new ValueError(`CmaEsSampler: popsize must be an integer >= 2, got ${options.popsize}`);
     }
-    const seed = options.seed ?? clockSeed();
-    this.rng = new Generator(seed);
-    this.independent = new RandomSampler({ seed: (seed + 1) >>> 0 });
+    // seed + 1 for the second stream would make it the first stream of the study seeded seed + 1.
+    const [searchSeed, independentSeed] = spawnSeeds(options.seed ?? clockSeed(), 2) as [
+      number,
+      number,
+    ];
+    this.rng = new Generator(searchSeed);
+    this.independent = new RandomSampler({ seed: independentSeed });
     this.options = options;
     this.popsize = options.popsize ?? null;
   }

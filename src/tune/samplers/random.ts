@@ -14,6 +14,18 @@ export function clockSeed(): number {
   return (Date.now() ^ (process.pid << 16)) >>> 0;
 }
 
+/**
+ * Seeds for `count` independent streams of one sampler, drawn from a generator seeded with
+ * `seed`. A sampler that seeded its start-up design, its candidate draws and its fallback
+ * sampler all with `seed` would feed the same numbers to each: the draws that placed the
+ * start-up points would then also pick the first candidates.
+ * @internal
+ */
+export function spawnSeeds(seed: number, count: number): number[] {
+  const root = new Generator(seed);
+  return Array.from({ length: count }, () => root.nextUint32());
+}
+
 /** Rejects option names a constructor does not know. @internal */
 export function checkKnown(where: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {

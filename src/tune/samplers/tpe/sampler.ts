@@ -11,7 +11,7 @@ import type { FrozenTrial, TrialState } from '../../frozen-trial.js';
 import { IntersectionCache } from '../../search-space.js';
 import type { Sampler, SearchSpace, StudyView } from '../../view.js';
 import { fromUnit, ScrambledHalton } from '../halton.js';
-import { checkKnown, clockSeed, RandomSampler } from '../random.js';
+import { checkKnown, clockSeed, RandomSampler, spawnSeeds } from '../random.js';
 import { GroupCache } from './groups.js';
 import { ParzenEstimator, type ParzenParameters } from './parzen.js';
 import { splitTrials } from './split.js';
@@ -161,14 +161,19 @@ export class TPESampler implements Sampler {
 
   constructor(options: TPESamplerOptions = {}) {
     checkKnown('TPESampler', options, TPE_OPTION_NAMES);
-    const seed = options.seed ?? clockSeed();
-    this.rng = new Generator(seed);
-    this.random = new RandomSampler({ seed });
+    // Candidates, uniform start-up draws and the Halton scrambling each get their own stream.
+    const [candidateSeed, randomSeed, haltonSeed] = spawnSeeds(options.seed ?? clockSeed(), 3) as [
+      number,
+      number,
+      number,
+    ];
+    this.rng = new Generator(candidateSeed);
+    this.random = new RandomSampler({ seed: randomSeed });
     const startup = options.startup ?? 'halton';
     if (startup !== 'halton' && startup !== 'random') {
       throw new ValueError(`TPESampler: startup must be 'halton' or 'random', got '${startup}'`);
     }
-    this.halton = startup === 'halton' ? new ScrambledHalton(seed) : null;
+    this.halton = startup === 'halton' ? new ScrambledHalton(haltonSeed) : null;
     this.magicClipCount = options.magicClipCount ?? 'study';
     if (this.magicClipCount !== 'study' && this.magicClipCount !== 'kernels') {
       throw new ValueError(
