@@ -8,11 +8,15 @@ HistGradientBoostingClassifier / Regressor (default settings, random_state=0) on
 rows only, and scores it on the test rows with the metrics kiln reports. kiln's scores come from
 `kiln eval <run>` on the same test rows.
 
+With `--bootstrap N` it also resamples the test rows N times (both models' predictions on the
+same resampled rows; kiln's from `kiln predict <run>`) and prints a 95% interval of kiln's score
+minus HGB's per metric: how far apart two models can read on this many test rows by chance.
+
 Needs Debian's python3-sklearn (1.2) and numpy; no pandas. Usage, from the repository root:
 
     npx kiln train examples/penguins.yaml && npx kiln train examples/concrete.yaml \
       && npx kiln train examples/churn.yaml
-    /usr/bin/python3 bench/baselines.py runs/penguins runs/concrete runs/churn
+    /usr/bin/python3 bench/baselines.py [--bootstrap 2000] runs/penguins runs/concrete runs/churn
 """
 
 import csv
@@ -22,6 +26,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -112,37 +117,113 @@ def baseline(run):
         y = np.array([index[key(r[t])] for r in rows])
         model = HistGradientBoostingClassifier(**common).fit(x[train], y[train])
         pred = model.predict(x[test])
-        scores = {
-            "accuracy": accuracy_score(y[test], pred),
-            "f1": f1_score(y[test], pred, average="binary" if len(classes) == 2 else "macro"),
-        }
-        if len(classes) == 2:
-            scores["roc_auc"] = roc_auc_score(y[test], model.predict_proba(x[test])[:, 1])
+        proba = model.predict_proba(x[test])
+        scores = classification_scores(y[test], pred, proba, len(classes))
+        outputs = {"truth": y[test], "pred": pred, "proba": proba, "classes": classes}
     else:
         y = np.array([float(r[t]) for r in rows])
         model = HistGradientBoostingRegressor(**common).fit(x[train], y[train])
         pred = model.predict(x[test])
-        scores = {
-            "rmse": math.sqrt(mean_squared_error(y[test], pred)),
-            "mae": mean_absolute_error(y[test], pred),
-            "r2": r2_score(y[test], pred),
-        }
-    return config["name"], len(train), len(test), scores
+        scores = regression_scores(y[test], pred)
+        outputs = {"truth": y[test], "pred": pred, "proba": None, "classes": None}
+    return config["name"], len(train), len(test), scores, {**outputs, "file": split["file"], "test": test}
 
 
-def main(runs):
-    if not runs:
+def classification_scores(truth, pred, proba, n_classes):
+    scores = {
+        "accuracy": accuracy_score(truth, pred),
+        "f1": f1_score(truth, pred, average="binary" if n_classes == 2 else "macro"),
+    }
+    if n_classes == 2:
+        scores["roc_auc"] = roc_auc_score(truth, proba[:, 1])
+    return scores
+
+
+def regression_scores(truth, pred):
+    return {
+        "rmse": math.sqrt(mean_squared_error(truth, pred)),
+        "mae": mean_absolute_error(truth, pred),
+        "r2": r2_score(truth, pred),
+    }
+
+
+def kiln_predictions(run, outputs):
+    """kiln's test-row predictions (class indices and probabilities, or values) from `kiln predict`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "pred.csv")
+        subprocess.run(
+            ["node", os.path.join(ROOT, "bin", "kiln.mjs"), "predict", run, outputs["file"], "--out", out],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "KILN_QUIET": "1"},
+        )
+        header, rows = read_rows(out)
+    rows = [rows[i] for i in outputs["test"]]
+    if outputs["classes"] is None:
+        return np.array([float(r[0]) for r in rows]), None
+    classes = [str(c) for c in outputs["classes"]]
+    pred = np.array([classes.index(r[0]) for r in rows])
+    proba = np.array([[float(v) for v in r[1 : 1 + len(classes)]] for r in rows])
+    if header[1 : 1 + len(classes)] != [f"p_{c}" for c in classes]:
+        raise SystemExit(f"baselines: unexpected columns {header} from kiln predict {run}")
+    return pred, proba
+
+
+def bootstrap(run, outputs, rounds):
+    """95% interval of kiln minus HGB per metric over test rows drawn with replacement."""
+    kiln_pred, kiln_proba = kiln_predictions(run, outputs)
+    truth, n = outputs["truth"], len(outputs["truth"])
+    rng = np.random.default_rng(0)
+
+    def scores(idx, pred, proba):
+        if outputs["classes"] is None:
+            return regression_scores(truth[idx], pred[idx])
+        return classification_scores(truth[idx], pred[idx], proba[idx], len(outputs["classes"]))
+
+    every = np.arange(n)
+    point = scores(every, kiln_pred, kiln_proba)
+    diffs = {}
+    for _ in range(rounds):
+        idx = rng.integers(0, n, n)
+        ours = scores(idx, kiln_pred, kiln_proba)
+        theirs = scores(idx, outputs["pred"], outputs["proba"])
+        for k in ours:
+            diffs.setdefault(k, []).append(ours[k] - theirs[k])
+    return point, {k: np.percentile(v, [2.5, 97.5]) for k, v in diffs.items()}
+
+
+def main(args):
+    rounds = 0
+    if args[:1] == ["--bootstrap"]:
+        if len(args) < 2 or not args[1].isdigit() or int(args[1]) < 100:
+            raise SystemExit("baselines: --bootstrap needs a count of at least 100, e.g. --bootstrap 2000")
+        rounds, args = int(args[1]), args[2:]
+    runs = args
+    if not runs or any(r.startswith("--") for r in runs):
         print(__doc__)
         return 1
-    print("| run | train / test rows | metric | kiln (MLP) | HistGradientBoosting |")
-    print("| --- | --- | --- | ---: | ---: |")
+    extra = " | kiln - HGB, 95% interval over resampled test rows |" if rounds else " |"
+    print("| run | train / test rows | metric | kiln (MLP) | HistGradientBoosting" + extra)
+    print("| --- | --- | --- | ---: | ---:" + (" | ---: |" if rounds else " |"))
     for run in runs:
-        name, n_train, n_test, scores = baseline(run)
+        name, n_train, n_test, scores, outputs = baseline(run)
         ours = kiln_scores(run)
+        point, intervals = bootstrap(run, outputs, rounds) if rounds else ({}, {})
+        for metric, value in point.items():
+            # The resampled figures must rest on the predictions `kiln eval` scored.
+            if metric in ours and abs(value - ours[metric]) > 5e-4:
+                raise SystemExit(
+                    f"baselines: {run}: {metric} from kiln predict is {value:.4f}, kiln eval says {ours[metric]:.4f}"
+                )
         for metric, value in scores.items():
             mine = ours.get(metric)
             shown = f"{mine:.4f}" if mine is not None else "-"
-            print(f"| {name} | {n_train} / {n_test} | {metric} | {shown} | {value:.4f} |")
+            row = f"| {name} | {n_train} / {n_test} | {metric} | {shown} | {value:.4f} |"
+            if rounds:
+                lo, hi = intervals[metric]
+                row += f" {lo:+.4f} to {hi:+.4f} |"
+            print(row)
     return 0
 
 
