@@ -45,7 +45,10 @@ export function leaderboard(
 ): LeaderboardRow[] {
   const weights = new Map(ensemble?.members.map((m) => [m.trial, m.weight]) ?? []);
   const sign = study.direction === 'maximize' ? -1 : 1;
-  const rows: LeaderboardRow[] = study.trials.map((t) => {
+  // A start candidate enqueued but never run (the trial limit came first) stays 'waiting': it was
+  // not tried, so it is not on the board.
+  const tried = study.trials.filter((t) => t.state !== 'waiting');
+  const rows: LeaderboardRow[] = tried.map((t) => {
     const scores = (t.userAttrs.scores ?? {}) as Record<string, number>;
     const complete = t.state === 'complete';
     return {
