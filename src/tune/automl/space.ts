@@ -114,7 +114,7 @@ export function defaultTrials(profile: TableProfile): Record<string, string | nu
   if (profile.highCardinality.length) {
     plain.highCardinality = 'onehot';
     wide.highCardinality = 'drop';
-    // A third start: the plain MLP with every level of the high-cardinality columns embedded.
+    // Another start: the plain MLP with every level of the high-cardinality columns embedded.
     trials.push({ ...plain, highCardinality: 'embed', embedDim: 8, maxCategories: 64 });
   }
   // A heavily regularized start (the "regularization cocktail" finding of Kadra et al., 2021:
