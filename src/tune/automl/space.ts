@@ -110,13 +110,6 @@ export function defaultTrials(profile: TableProfile): Record<string, string | nu
     plain.maxCategories = 32;
     wide.maxCategories = 16;
   }
-  const trials = [plain, wide];
-  if (profile.highCardinality.length) {
-    plain.highCardinality = 'onehot';
-    wide.highCardinality = 'drop';
-    // Another start: the plain MLP with every level of the high-cardinality columns embedded.
-    trials.push({ ...plain, highCardinality: 'embed', embedDim: 8, maxCategories: 64 });
-  }
   // A heavily regularized start (the "regularization cocktail" finding of Kadra et al., 2021:
   // plain MLPs on tables do best with strong, combined regularization): dropout 0.3 and weight
   // decay 0.05 with LayerNorm, a constant rate, the largest batch that still gives eight steps
@@ -131,8 +124,13 @@ export function defaultTrials(profile: TableProfile): Record<string, string | nu
     schedule: 'constant',
     batchSize: batches[batches.length - 1]!,
   };
-  if (profile.highCardinality.length) regularized.highCardinality = 'drop';
-  trials.splice(2, 0, regularized);
+  const trials = [plain, wide, regularized];
+  if (profile.highCardinality.length) {
+    plain.highCardinality = 'onehot';
+    wide.highCardinality = regularized.highCardinality = 'drop';
+    // Another start: the plain MLP with every level of the high-cardinality columns embedded.
+    trials.push({ ...plain, highCardinality: 'embed', embedDim: 8, maxCategories: 64 });
+  }
   if (profile.hasMissing)
     plain.missingIndicator = wide.missingIndicator = regularized.missingIndicator = true;
   if (profile.numeric) {
